@@ -1,0 +1,17 @@
+namespace BlockCrypt.Crypto;
+
+/// <summary>The instruction tier an <see cref="XtsAes"/> engine runs on.</summary>
+public enum XtsImplementation
+{
+    /// <summary>Pick the fastest tier the CPU and runtime support (AES-NI, then ARMv8 AES, then portable).</summary>
+    Auto = 0,
+
+    /// <summary>x86/x64 AES-NI with SSE2: eight blocks in flight, tweaks computed in registers.</summary>
+    AesNi = 1,
+
+    /// <summary>ARMv8 cryptography extension (System.Runtime.Intrinsics.Arm.Aes).</summary>
+    Arm = 2,
+
+    /// <summary>The BCL's <see cref="System.Security.Cryptography.Aes"/>, one ECB call per sector.</summary>
+    Portable = 3,
+}
