@@ -15,6 +15,8 @@ public sealed partial class FatFileSystem
         var parent = ResolveParent(parts);
         string name = parts[^1];
         var e = parent.Find(name);
+        if (e != null && mode == FileOpenMode.CreateNew)
+            throw new FileSystemException(FileSystemError.AlreadyExists, $"'{path}' already exists.");
         if (e != null && e.IsDirectory) throw new FileSystemException(FileSystemError.IsADirectory, $"'{path}' is a directory.");
         if (e == null)
         {
