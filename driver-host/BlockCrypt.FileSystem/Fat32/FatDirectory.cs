@@ -193,18 +193,21 @@ internal sealed class FatDirectory
         ByShort.Remove(System.Text.Encoding.Latin1.GetString(entry.ShortName));
     }
 
-    /// <summary>First run of <paramref name="count"/> free slots, or -1 when the directory must grow.</summary>
-    public int FindFreeSlots(int count)
+    /// <summary>
+    /// First run of <paramref name="count"/> free slots, or -1 when the directory must grow. A run that fits in one
+    /// sector never crosses a sector boundary, so the entry reaches the device in one sector write and a power cut
+    /// cannot leave its long-name slots without their short entry.
+    /// </summary>
+    public int FindFreeSlots(int count, int sectorSize)
     {
-        int run = 0;
+        int perSector = sectorSize / 32;
+        int run = 0, start = 0;
         for (int i = 0; i < SlotCount; i++)
         {
             byte b = Data[i * 32];
-            if (b == 0xE5 || b == 0x00)
-            {
-                if (++run == count) return i - count + 1;
-            }
-            else run = 0;
+            if (b != 0xE5 && b != 0x00) { run = 0; continue; }
+            if (run == 0 || (count <= perSector && i % perSector == 0)) { start = i; run = 0; }
+            if (++run == count) return start;
         }
         return -1;
     }
@@ -212,6 +215,13 @@ internal sealed class FatDirectory
     /// <summary>Writes a new entry (long-name slots then the short slot) at <paramref name="firstSlot"/> and indexes it.</summary>
     public void Add(FatDirEntry entry, int firstSlot, bool withLongName, int sectorSize)
     {
+        // Slots skipped before the run that still hold the end-of-directory mark (0x00) become free marks (0xE5),
+        // or readers would stop before the new entry (spec §6.1).
+        for (int s = firstSlot - 1; s >= 0 && Data[s * 32] == 0x00; s--)
+        {
+            Data[s * 32] = 0xE5;
+            DirtySectors.Add(s * 32 / sectorSize);
+        }
         int lfnSlots = withLongName ? FatNames.LongSlots(entry.Name) : 0;
         entry.FirstSlot = firstSlot;
         entry.ShortSlot = firstSlot + lfnSlots;

@@ -62,7 +62,8 @@ public sealed partial class FatFileSystem
         var run = Allocate(1, last + 1, 0);
         uint c = run[0].First;
         ZeroClusters(c, 1);
-        SetEntry(last, c);
+        FlushFat();
+        SetEntry(last, c); // linked only once the new cluster is allocated on disk
         FlushFat();
         dir.Clusters.Add(c);
         var grown = new byte[dir.Data.Length + _g.ClusterSize];
@@ -106,7 +107,7 @@ public sealed partial class FatFileSystem
         entry.NtFlags = 0;
         int needed = (withLfn ? FatNames.LongSlots(name) : 0) + 1;
         int slot;
-        while ((slot = dir.FindFreeSlots(needed)) < 0) GrowDirectory(dir);
+        while ((slot = dir.FindFreeSlots(needed, _g.BytesPerSector)) < 0) GrowDirectory(dir);
         dir.Add(entry, slot, withLfn, _g.BytesPerSector);
         MarkDirty(dir);
         return entry;

@@ -153,6 +153,7 @@ public sealed partial class FatFileSystem
                 uint lastKept = ext.First + (keep - 1 - ext.FileIndex);
                 cut = Next(lastKept);
                 SetEntry(lastKept, EocWrite);
+                FlushFat(); // the file's chain ends before the tail is freed
             }
             if (cut is >= 2 and < EndOfChain) FreeChain(cut);
             node.TruncateMap(keep);
@@ -178,10 +179,16 @@ public sealed partial class FatFileSystem
         if (need <= have) return;
         uint goal = have == 0 ? _nextFree : node.LastCluster + 1;
         var runs = Allocate(need - have, goal, have);
-        if (have == 0) node.Entry.FirstCluster = runs[0].First;
-        else SetEntry(node.LastCluster, runs[0].First);
-        node.Append(runs);
+        // The new chain (ending in end-of-chain) reaches the FAT before the link to it: FAT sectors are written
+        // in ascending order, and the tail's sector may come first (fatgen103 §4 semantics, crash order).
         FlushFat();
+        if (have == 0) node.Entry.FirstCluster = runs[0].First;
+        else
+        {
+            SetEntry(node.LastCluster, runs[0].First);
+            FlushFat();
+        }
+        node.Append(runs);
     }
 
     private void ZeroRange(FatFileNode node, long from, long to)

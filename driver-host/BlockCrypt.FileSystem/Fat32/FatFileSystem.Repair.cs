@@ -50,6 +50,8 @@ public sealed partial class FatFileSystem
                 }
             }
         }
+        // Chains cut at their file's size reach the disk before their tails are freed.
+        FlushFat();
         FlushDirs();
         long freed = 0;
         for (uint c = 2; c <= _g.MaxCluster; c++)
