@@ -51,11 +51,18 @@ public sealed partial class FuseMount
     /// <summary>Raised (on a thread-pool thread) once the mount is ready.</summary>
     public event Action? Mounted;
 
-    /// <summary>True when /dev/fuse exists and libfuse3 loads.</summary>
+    /// <summary>
+    /// The FUSE device checked before mounting: /dev/fuse, or BLOCKCRYPT_FUSE_DEVICE when set (lets tests and
+    /// packagers simulate a machine without FUSE).
+    /// </summary>
+    public static string DevicePath => Environment.GetEnvironmentVariable("BLOCKCRYPT_FUSE_DEVICE") is { Length: > 0 } d ? d : "/dev/fuse";
+
+    /// <summary>True when the FUSE device exists and libfuse3 loads.</summary>
     public static bool IsSupported(out string reason)
     {
         if (!OperatingSystem.IsLinux()) { reason = "FUSE mounts need Linux."; return false; }
-        if (!File.Exists("/dev/fuse")) { reason = "No FUSE device (/dev/fuse is missing; load the fuse module)."; return false; }
+        string device = DevicePath;
+        if (!File.Exists(device)) { reason = $"No FUSE device ({device} is missing; load the fuse module)."; return false; }
         if (!FuseLibrary.TryLoad(out _)) { reason = "libfuse3 is not installed (libfuse3.so.3 / .so.4 not found)."; return false; }
         reason = "";
         return true;

@@ -1,0 +1,110 @@
+using System.Runtime.InteropServices;
+using BlockCrypt.FileSystem.Fat32;
+using BlockCrypt.Mount.Core;
+using BlockCrypt.Mount.Fuse;
+
+namespace BlockCrypt.Mount.Host;
+
+/// <summary>
+/// The foreground mount host: checks the mount point, FUSE and the single-mount lock before anything is unlocked;
+/// then unlock → IBlockDevice → <see cref="FatFileSystem.Open"/> → <see cref="MountCore"/> → <see cref="FuseMount"/>.
+/// SIGTERM, SIGINT and SIGHUP (and <see cref="RequestUnmount"/>) flush, unmount; after the loop ends the open files
+/// are closed, the filesystem disposed (FAT clean bit set), the keys zeroed (source disposed) and the lock released.
+/// </summary>
+public sealed class MountHost
+{
+    private readonly MountHostOptions _options;
+    private FuseMount? _mount;
+    private int _stopping;
+
+    /// <summary>Creates a host.</summary>
+    public MountHost(MountHostOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+    }
+
+    /// <summary>Raised (thread pool) once the mount is in place, with the absolute mount point.</summary>
+    public event Action<string>? Mounted;
+
+    /// <summary>
+    /// Runs the mount until it is unmounted. <paramref name="unlock"/> is called only after every check passed.
+    /// Returns 0 after a clean unmount.
+    /// </summary>
+    /// <exception cref="MountException">Bad mount point, already mounted, no FUSE, mount failure.</exception>
+    public int Run(Func<MountSource> unlock)
+    {
+        ArgumentNullException.ThrowIfNull(unlock);
+        string mountPoint = MountPointCheck.Validate(_options.MountPoint);
+        MountPointCheck.RequireFuse();
+        using MountLock mountLock = MountLock.Acquire(_options.Container);
+        MountSource source = unlock();
+        try
+        {
+            using FatFileSystem fs = FatFileSystem.Open(source.Device, _options.ReadOnly);
+            using var core = new MountCore(fs, _options.Fuse.MaxOpenFiles);
+            var mount = new FuseMount(core, mountPoint, _options.Fuse);
+            mount.Mounted += () => Mounted?.Invoke(mount.MountPoint);
+            _mount = mount;
+            using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+            using PosixSignalRegistration intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+            using PosixSignalRegistration hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
+            bool ready = false;
+            mount.Mounted += () => ready = true;
+            mountLock.Record(mountPoint);
+            int code = mount.Run();
+            if (!ready && code != 0)
+                throw new MountException(MountError.MountFailed, $"libfuse could not mount '{mountPoint}' (fuse_main_real returned {code}).");
+            // Leaving the usings: core closes the open files and flushes, fs sets the clean bit; then the source below.
+            return code;
+        }
+        finally
+        {
+            _mount = null;
+            (source.Owner ?? source.Device).Dispose();
+            if (source.Owner is not null) source.Device.Dispose();
+        }
+    }
+
+    /// <summary>Flushes and unmounts (what the signals do); safe to call from any thread, more than once.</summary>
+    public void RequestUnmount()
+    {
+        FuseMount? mount = _mount;
+        if (mount is null || Interlocked.Exchange(ref _stopping, 1) != 0) return;
+        try
+        {
+            if (!mount.Core.IsReadOnly) mount.Core.FileSystem.Flush();
+        }
+        catch (IOException)
+        {
+            // Unmounting matters more; the final dispose flushes again and reports.
+        }
+        // A busy mount point (a shell cd'ed into it) refuses a normal unmount: detach it lazily then.
+        if (!mount.Unmount()) mount.Unmount(lazy: true);
+    }
+
+    private void OnSignal(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        ThreadPool.UnsafeQueueUserWorkItem(static h => h.RequestUnmount(), this, preferLocal: false);
+    }
+
+    /// <summary>
+    /// Unmounts what is mounted at <paramref name="mountPoint"/> and waits (up to <paramref name="timeout"/>) for
+    /// the host process to finish closing the volume, so the container is consistent when this returns.
+    /// </summary>
+    /// <exception cref="MountException"><see cref="MountError.NotMounted"/> or <see cref="MountError.MountFailed"/>.</exception>
+    public static void Unmount(string mountPoint, TimeSpan? timeout = null)
+    {
+        string full = Path.GetFullPath(mountPoint).TrimEnd('/');
+        if (!FuseMount.IsMounted(full)) throw new MountException(MountError.NotMounted, $"Nothing is mounted on '{mountPoint}'.");
+        int? hostPid = MountLock.FindHost(full);
+        if (!FuseMount.UnmountPath(full, lazy: false))
+            throw new MountException(MountError.MountFailed, $"'{mountPoint}' is busy; close the programs using it and retry.");
+        if (hostPid is int pid && pid != Environment.ProcessId)
+        {
+            DateTime end = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+            while (Directory.Exists($"/proc/{pid}") && DateTime.UtcNow < end) Thread.Sleep(50);
+        }
+    }
+}

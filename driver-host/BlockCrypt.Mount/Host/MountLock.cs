@@ -1,0 +1,114 @@
+using System.Security.Cryptography;
+using System.Text;
+using BlockCrypt.Mount.Core;
+
+namespace BlockCrypt.Mount.Host;
+
+/// <summary>
+/// Refuses a second mount of the same container: an exclusive advisory lock (flock, which .NET takes for
+/// <see cref="FileShare.None"/> on Unix) on a lock file named after the container's resolved path. The kernel drops
+/// the lock when the holder dies, so a killed host never blocks the next mount. The container itself is not locked,
+/// so the volume layer can open it as it likes.
+/// </summary>
+public sealed class MountLock : IDisposable
+{
+    private readonly FileStream _stream;
+    private string? _recordPath;
+
+    private MountLock(FileStream stream, string path)
+    {
+        _stream = stream;
+        LockPath = path;
+    }
+
+    /// <summary>The lock file.</summary>
+    public string LockPath { get; }
+
+    /// <summary>Directory holding the lock files (/run/blockcrypt, or the temp directory when /run is not writable).</summary>
+    public static string LockDirectory
+    {
+        get
+        {
+            string run = OperatingSystem.IsLinux() ? "/run/blockcrypt" : Path.Combine(Path.GetTempPath(), "blockcrypt");
+            try
+            {
+                Directory.CreateDirectory(run);
+                return run;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "blockcrypt-locks")).FullName;
+            }
+        }
+    }
+
+    /// <summary>Takes the lock for <paramref name="container"/>.</summary>
+    /// <exception cref="MountException"><see cref="MountError.AlreadyMounted"/> when another host holds it.</exception>
+    public static MountLock Acquire(string container)
+    {
+        string resolved = Resolve(container);
+        string name = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(resolved)))[..32] + ".lock";
+        string path = Path.Combine(LockDirectory, name);
+        try
+        {
+            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            stream.SetLength(0);
+            stream.Write(Encoding.UTF8.GetBytes($"{Environment.ProcessId} {resolved}\n"));
+            stream.Flush();
+            return new MountLock(stream, path);
+        }
+        catch (IOException e)
+        {
+            throw new MountException(MountError.AlreadyMounted, $"'{container}' is already mounted by another blockcrypt process.", e);
+        }
+    }
+
+    private static string Resolve(string path)
+    {
+        string full = Path.GetFullPath(path);
+        try
+        {
+            return new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full;
+        }
+        catch (IOException)
+        {
+            return full;
+        }
+    }
+
+    /// <summary>
+    /// Writes "pid\nmountpoint" next to the lock (an unlocked .mount file: a flock'ed file cannot be read by other
+    /// .NET processes) so that <c>unmount</c> can find and wait for this host.
+    /// </summary>
+    public void Record(string mountPoint)
+    {
+        _recordPath = Path.ChangeExtension(LockPath, ".mount");
+        File.WriteAllText(_recordPath, $"{Environment.ProcessId}\n{mountPoint}\n");
+    }
+
+    /// <summary>The process id of the live host serving <paramref name="mountPoint"/> (null if unknown).</summary>
+    public static int? FindHost(string mountPoint)
+    {
+        foreach (string file in Directory.EnumerateFiles(LockDirectory, "*.mount"))
+        {
+            try
+            {
+                string[] lines = File.ReadAllLines(file);
+                if (lines.Length >= 2 && lines[1] == mountPoint && int.TryParse(lines[0], out int pid)
+                    && Directory.Exists($"/proc/{pid}")) return pid;
+            }
+            catch (IOException)
+            {
+                // Being rewritten or removed: skip it.
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Releases the lock (the file stays; its lock, not its existence, is what counts).</summary>
+    public void Dispose()
+    {
+        if (_recordPath is not null) File.Delete(_recordPath);
+        _stream.Dispose();
+    }
+}
