@@ -22,6 +22,7 @@ public sealed partial class FatFileSystem
         {
             if (mode is FileOpenMode.Open or FileOpenMode.Truncate)
                 throw new FileSystemException(FileSystemError.NotFound, $"'{path}' does not exist.");
+            ThrowIfReadOnly();
             FatNames.Validate(name);
             e = new FatDirEntry { Attr = FatDirectory.AttrArchive };
             e.Touch(DateTime.UtcNow, true, true, true);

@@ -15,7 +15,7 @@ public sealed partial class FatFileSystem
     /// </summary>
     /// <remarks>
     /// Size limits: a FAT32 volume needs at least 65,525 clusters (fatgen103 §3.5; mtools refuses fewer). With
-    /// 512-byte sectors and 512-byte clusters that is about 33 MiB; with 4096-byte device sectors the smallest
+    /// 512-byte sectors and 512-byte clusters that is about 32.5 MiB (<see cref="MinimumBytes"/>); with 4096-byte device sectors the smallest
     /// cluster is 4 KiB, so the minimum is about 257 MiB. The maximum is 2^32 - 1 sectors (2 TiB with 512-byte
     /// sectors, 16 TiB with 4 KiB sectors) and at most 268,435,444 clusters.
     /// </remarks>
