@@ -59,6 +59,7 @@ public sealed partial class FuseMount
             conn->max_read = max;
             conn->max_readahead = max;
             cfg->direct_io = self.Options.DirectIo ? 1 : 0;
+            if (self.Options.WritebackCache && (conn->capable & FuseConnInfo.WritebackCache) != 0) conn->want |= FuseConnInfo.WritebackCache;
             self.OnInit();
         }
         catch (Exception)

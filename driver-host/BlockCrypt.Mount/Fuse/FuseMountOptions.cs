@@ -15,6 +15,12 @@ public sealed record FuseMountOptions
     /// <summary>Bypass the page cache (direct_io): faster large sequential I/O, no mmap of files.</summary>
     public bool DirectIo { get; init; }
 
+    /// <summary>
+    /// Let the kernel cache writes and send them in large batches (FUSE_CAP_WRITEBACK_CACHE). Much faster buffered
+    /// writes; data not yet fsync'ed is lost if the host dies, as with any filesystem's page cache.
+    /// </summary>
+    public bool WritebackCache { get; init; } = true;
+
     /// <summary>Name shown as the source in /proc/mounts.</summary>
     public string FsName { get; init; } = "blockcrypt";
 

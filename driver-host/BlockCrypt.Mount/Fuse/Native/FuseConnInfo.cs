@@ -12,4 +12,7 @@ internal struct FuseConnInfo
     [FieldOffset(20)] public uint capable;
     [FieldOffset(24)] public uint want;
     [FieldOffset(28)] public uint max_background;
+
+    /// <summary>FUSE_CAP_WRITEBACK_CACHE (fuse_common.h).</summary>
+    public const uint WritebackCache = 0x10000;
 }
