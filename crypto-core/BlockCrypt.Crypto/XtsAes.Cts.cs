@@ -39,6 +39,7 @@ public sealed unsafe partial class XtsAes
             if (tail == 0)
             {
                 Process(encrypt, src, dst, source.Length, 1, tweak);
+                GC.KeepAlive(this);
                 return;
             }
 
@@ -58,6 +59,8 @@ public sealed unsafe partial class XtsAes
                 CryptographicOperations.ZeroMemory(new Span<byte>(buf, 3 * BlockSize));
             }
         }
+
+        GC.KeepAlive(this);
     }
 
     /// <summary>

@@ -35,6 +35,7 @@ public sealed unsafe partial class XtsAes
             if (source.Length < ParallelThreshold || workers < 1 || count < 2)
             {
                 Process(encrypt, src, dst, sectorSize, count, firstSector);
+                GC.KeepAlive(this);
                 return;
             }
 
@@ -42,6 +43,8 @@ public sealed unsafe partial class XtsAes
             // claimed chunk is finished; a worker that starts later finds no chunk left and never touches them.
             new ParallelJob(this, encrypt, src, dst, sectorSize, count, firstSector).Run(workers);
         }
+
+        GC.KeepAlive(this);
     }
 
     /// <summary>

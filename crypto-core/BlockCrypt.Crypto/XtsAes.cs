@@ -36,6 +36,7 @@ public sealed unsafe partial class XtsAes : IDisposable
     private readonly XtsImplementation _implementation;
     private readonly int _rounds;
     private readonly int _keySize;
+    private readonly KeyMaterialHandle _materialHandle;
     private KeyMaterial* _material;
     private PortableCipher? _portable;
 
@@ -77,10 +78,10 @@ public sealed unsafe partial class XtsAes : IDisposable
         _implementation = Resolve(implementation);
         _keySize = key.Length;
         _rounds = half == 16 ? 10 : 14;
-        _material = (KeyMaterial*)NativeMemory.AlignedAlloc((nuint)sizeof(KeyMaterial), 64);
+        _materialHandle = new KeyMaterialHandle();
+        _material = (KeyMaterial*)_materialHandle.DangerousGetHandle();
         try
         {
-            *_material = default;
             key.CopyTo(new Span<byte>(_material->Key, key.Length));
             if (_implementation == XtsImplementation.Portable)
             {
@@ -135,6 +136,8 @@ public sealed unsafe partial class XtsAes : IDisposable
         {
             Process(encrypt: true, src, dst, sectorSize, count, firstSector);
         }
+
+        GC.KeepAlive(this); // the native key block must outlive the raw-pointer work above
     }
 
     /// <summary>Decrypts whole sectors; the inverse of <see cref="EncryptSectors"/>, same rules.</summary>
@@ -146,6 +149,8 @@ public sealed unsafe partial class XtsAes : IDisposable
         {
             Process(encrypt: false, src, dst, sectorSize, count, firstSector);
         }
+
+        GC.KeepAlive(this);
     }
 
     /// <summary>Zeroes and frees the round keys and key copy. Later calls throw <see cref="ObjectDisposedException"/>.</summary>
@@ -256,12 +261,31 @@ public sealed unsafe partial class XtsAes : IDisposable
 
     private void FreeMaterial()
     {
-        KeyMaterial* m = _material;
-        if (m != null)
+        _material = null;
+        _materialHandle.Dispose();
+    }
+
+    /// <summary>
+    /// Owns the native key block: zeroed when allocated, zeroed then freed on release, so an engine that is never
+    /// disposed still has its keys wiped when it is collected (dotnet/runtime's FixedMemoryKeyBox pattern).
+    /// </summary>
+    private sealed class KeyMaterialHandle : SafeHandle
+    {
+        public KeyMaterialHandle()
+            : base(nint.Zero, ownsHandle: true)
         {
-            _material = null;
-            CryptographicOperations.ZeroMemory(new Span<byte>(m, sizeof(KeyMaterial)));
-            NativeMemory.AlignedFree(m);
+            void* block = NativeMemory.AlignedAlloc((nuint)sizeof(KeyMaterial), 64);
+            NativeMemory.Clear(block, (nuint)sizeof(KeyMaterial));
+            SetHandle((nint)block);
+        }
+
+        public override bool IsInvalid => handle == nint.Zero;
+
+        protected override bool ReleaseHandle()
+        {
+            CryptographicOperations.ZeroMemory(new Span<byte>((void*)handle, sizeof(KeyMaterial)));
+            NativeMemory.AlignedFree((void*)handle);
+            return true;
         }
     }
 
