@@ -7,7 +7,7 @@ internal sealed class CrashingBlockDevice(IBlockDevice inner, long limit) : IBlo
 {
     private long _writes;
 
-    public long Limit { get; } = limit;
+    public long Limit { get; set; } = limit;
     public long Writes => Interlocked.Read(ref _writes);
     public int SectorSize => inner.SectorSize;
     public long SectorCount => inner.SectorCount;
