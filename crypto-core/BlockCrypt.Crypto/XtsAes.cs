@@ -128,6 +128,10 @@ public sealed unsafe partial class XtsAes : IDisposable
     /// <param name="destination">Ciphertext; same length; may be the same memory as <paramref name="source"/>.</param>
     /// <param name="firstSector">Number (tweak) of the first sector.</param>
     /// <param name="sectorSize">A multiple of 16 from 16 to <see cref="MaxSectorSize"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The sector size is not a multiple of 16 in range.</exception>
+    /// <exception cref="ArgumentException">The source is not a whole number of sectors, the destination length differs,
+    /// or the buffers partially overlap.</exception>
+    /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
     public void EncryptSectors(ReadOnlySpan<byte> source, Span<byte> destination, ulong firstSector, int sectorSize)
     {
         int count = ValidateSectors(source, destination, sectorSize);

@@ -48,6 +48,14 @@ public class XtsAesArgumentTests
     }
 
     [Test]
+    public void Constructor_UndefinedTier_ThrowsArgumentOutOfRange()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new XtsAes(Key64, (XtsImplementation)42));
+        Assert.That(XtsAes.IsSupported((XtsImplementation)42), Is.False);
+        Assert.That(XtsAes.IsSupported(XtsImplementation.Portable) && XtsAes.IsSupported(XtsImplementation.Auto), Is.True);
+    }
+
+    [Test]
     public void Constructor_Auto_PicksBestTierAndReportsKeySize()
     {
         using var xts = new XtsAes(Key64);
