@@ -61,8 +61,9 @@ public sealed class MountHost
         finally
         {
             _mount = null;
-            (source.Owner ?? source.Device).Dispose();
-            if (source.Owner is not null) source.Device.Dispose();
+            // The device first (it may flush through the keys), then the owner, which zeroes them.
+            source.Device.Dispose();
+            source.Owner?.Dispose();
         }
     }
 
