@@ -1,0 +1,127 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using BlockCrypt.Crypto;
+using BlockCrypt.Storage;
+
+namespace BlockCrypt.Volume;
+
+/// <summary>
+/// The decrypted view of a volume's data area: sector <c>n</c> of this device is sector <c>n</c> of the data area,
+/// encrypted with XTS-AES whose tweak is <c>n</c> (IEEE 1619 data unit number; dm-crypt <c>plain64</c> with the data area
+/// as origin). Reads decrypt in place in the caller's buffer; writes encrypt into pooled scratch (zeroed before it goes
+/// back), at most 1 MiB at a time; requests of <see cref="XtsAes.ParallelThreshold"/> bytes or more use every core.
+/// </summary>
+/// <remarks>Thread-safe like <see cref="IBlockDevice"/>: concurrent I/O on disjoint ranges. XTS gives confidentiality, not integrity.</remarks>
+public sealed class EncryptedBlockDevice : IBlockDevice
+{
+    private const int MaxScratch = 1024 * 1024;
+    private readonly IBlockDevice _backing;
+    private readonly long _backingFirst;
+    private readonly int _ratio;
+    private readonly bool _ownsBacking;
+    private readonly XtsAes _xts;
+    private int _disposed;
+
+    /// <summary>
+    /// Creates the device over <paramref name="sectorCount"/> sectors of <paramref name="sectorSize"/> bytes starting at
+    /// backing sector <paramref name="backingFirstSector"/>; the backing sector size must divide <paramref name="sectorSize"/>.
+    /// </summary>
+    /// <param name="backing">Device holding the ciphertext.</param>
+    /// <param name="backingFirstSector">First backing sector of the data area.</param>
+    /// <param name="sectorCount">Sectors of this device.</param>
+    /// <param name="sectorSize">Bytes per sector of this device (the XTS data unit).</param>
+    /// <param name="fvek">32 or 64-byte XTS key; copied into the engine's native memory (the caller clears its copy).</param>
+    /// <param name="readOnly">Refuse writes.</param>
+    /// <param name="ownsBacking">Dispose <paramref name="backing"/> with this device.</param>
+    public EncryptedBlockDevice(IBlockDevice backing, long backingFirstSector, long sectorCount, int sectorSize, ReadOnlySpan<byte> fvek,
+        bool readOnly = false, bool ownsBacking = false)
+    {
+        BlockDeviceGuard.CheckSectorSize(sectorSize);
+        if (sectorSize % backing.SectorSize != 0) throw new ArgumentException("The backing sector size must divide the sector size.", nameof(sectorSize));
+        _ratio = sectorSize / backing.SectorSize;
+        if (backingFirstSector < 0 || sectorCount <= 0 || backingFirstSector + sectorCount * _ratio > backing.SectorCount)
+            throw new ArgumentOutOfRangeException(nameof(sectorCount), "The data area does not fit in the backing device.");
+        _backing = backing;
+        _backingFirst = backingFirstSector;
+        _ownsBacking = ownsBacking;
+        _xts = new XtsAes(fvek);
+        SectorSize = sectorSize;
+        SectorCount = sectorCount;
+        IsReadOnly = readOnly || backing.IsReadOnly;
+    }
+
+    /// <inheritdoc/>
+    public int SectorSize { get; }
+
+    /// <inheritdoc/>
+    public long SectorCount { get; }
+
+    /// <inheritdoc/>
+    public bool IsReadOnly { get; }
+
+    /// <inheritdoc/>
+    public bool CanDiscard => _backing.CanDiscard;
+
+    /// <inheritdoc/>
+    public void Read(long firstSector, Span<byte> destination)
+    {
+        BlockDeviceGuard.CheckRange(this, firstSector, destination.Length);
+        if (destination.IsEmpty) return;
+        _backing.Read(_backingFirst + firstSector * _ratio, destination);
+        // In place: XtsAes accepts source == destination (same memory, no partial overlap).
+        if (destination.Length >= XtsAes.ParallelThreshold)
+            _xts.DecryptSectorsParallel(destination, destination, (ulong)firstSector, SectorSize);
+        else
+            _xts.DecryptSectors(destination, destination, (ulong)firstSector, SectorSize);
+    }
+
+    /// <inheritdoc/>
+    public void Write(long firstSector, ReadOnlySpan<byte> source)
+    {
+        if (IsReadOnly) BlockDeviceGuard.ThrowReadOnly();
+        BlockDeviceGuard.CheckRange(this, firstSector, source.Length);
+        if (source.IsEmpty) return;
+        int chunk = Math.Min(source.Length, Math.Max(SectorSize, MaxScratch / SectorSize * SectorSize));
+        byte[] scratch = ArrayPool<byte>.Shared.Rent(chunk);
+        try
+        {
+            while (!source.IsEmpty)
+            {
+                int n = Math.Min(chunk, source.Length);
+                Span<byte> dst = scratch.AsSpan(0, n);
+                if (n >= XtsAes.ParallelThreshold)
+                    _xts.EncryptSectorsParallel(source[..n], dst, (ulong)firstSector, SectorSize);
+                else
+                    _xts.EncryptSectors(source[..n], dst, (ulong)firstSector, SectorSize);
+                _backing.Write(_backingFirst + firstSector * _ratio, dst);
+                source = source[n..];
+                firstSector += n / SectorSize;
+            }
+        }
+        finally
+        {
+            // The scratch holds ciphertext only, but it is cleared anyway so no pooled buffer ever carries volume data.
+            CryptographicOperations.ZeroMemory(scratch.AsSpan(0, chunk));
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Flush() => _backing.Flush();
+
+    /// <inheritdoc/>
+    public void Discard(long firstSector, long sectorCount)
+    {
+        if (IsReadOnly) BlockDeviceGuard.ThrowReadOnly();
+        BlockDeviceGuard.CheckDiscard(this, firstSector, sectorCount);
+        _backing.Discard(_backingFirst + firstSector * _ratio, sectorCount * _ratio);
+    }
+
+    /// <summary>Zeroes the key schedule (and disposes the backing device when owned).</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _xts.Dispose();
+        if (_ownsBacking) _backing.Dispose();
+    }
+}
