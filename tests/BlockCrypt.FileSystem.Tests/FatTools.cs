@@ -18,8 +18,6 @@ internal static class FatTools
         foreach (var a in args) psi.ArgumentList.Add(a);
         // mtools checks the FAT32 cluster minimum and the drive geometry; the images are plain files.
         psi.Environment["MTOOLS_SKIP_CHECK"] = "1";
-        psi.Environment["MTOOLS_NO_VFAT"] = "";
-        psi.Environment.Remove("MTOOLS_NO_VFAT");
         using var p = Process.Start(psi) ?? throw new InvalidOperationException("cannot start " + file);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
