@@ -60,6 +60,8 @@ internal sealed class FatDirectory
     public readonly Dictionary<string, FatDirEntry> ByShort = new(StringComparer.Ordinal);
     public readonly SortedSet<int> DirtySectors = [];
     public string? VolumeLabel;
+    /// <summary>Entries hidden by an earlier entry of the same name (damaged volumes only).</summary>
+    public readonly List<FatDirEntry> Shadowed = [];
 
     public int SlotCount => Data.Length / 32;
 
@@ -81,6 +83,7 @@ internal sealed class FatDirectory
     {
         ByName.Clear();
         ByShort.Clear();
+        Shadowed.Clear();
         Span<char> lfn = stackalloc char[20 * 13];
         int lfnCount = 0, lfnFirst = -1, expectOrd = 0;
         byte lfnSum = 0;
@@ -137,8 +140,9 @@ internal sealed class FatDirectory
                 }
             }
             lfnCount = 0; expectOrd = 0;
-            // Duplicate names come only from damaged volumes; the first one wins.
-            ByName.TryAdd(entry.Name, entry);
+            // Duplicate names come only from damaged volumes; the first one wins the index, and the others are
+            // still seen by the repair walk (their clusters are in use, not lost).
+            if (!ByName.TryAdd(entry.Name, entry)) Shadowed.Add(entry);
             ByShort.TryAdd(System.Text.Encoding.Latin1.GetString(entry.ShortName), entry);
         }
     }

@@ -22,7 +22,7 @@ public sealed partial class FatFileSystem
         while (pending.Count > 0)
         {
             var dir = GetDirectory(pending.Pop());
-            foreach (var e in dir.ByName.Values.ToList())
+            foreach (var e in dir.ByName.Values.Concat(dir.Shadowed).ToList())
             {
                 if (e.IsDirectory)
                 {
