@@ -23,11 +23,13 @@ public class FatInteropTests
     private static void Ok((int ExitCode, string Output) r, string what) =>
         Assert.That(r.ExitCode, Is.EqualTo(0), what + ":\n" + r.Output);
 
-    [Test]
-    public void Open_MkfsImageFilledByMtools_ReadsLongNamesSubdirsAndFragmentedFiles()
+    [TestCase(512, "40960")]
+    [TestCase(4096, "300000")]
+    public void Open_MkfsImageFilledByMtools_ReadsLongNamesSubdirsAndFragmentedFiles(int sectorSize, string sizeKib)
     {
         string img = Path.Combine(_dir, "m.img");
-        Ok(FatTools.Run("mkfs.fat", "-F", "32", "-n", "MTOOLSVOL", "-C", img, "40960"), "mkfs.fat");
+        Ok(FatTools.Run("mkfs.fat", "-F", "32", "-S", sectorSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-n", "MTOOLSVOL", "-C", img, sizeKib), "mkfs.fat");
         var files = new Dictionary<string, byte[]>
         {
             ["/small.txt"] = Bytes(1, 10),
@@ -53,9 +55,10 @@ public class FatInteropTests
         Ok(FatTools.Run("mcopy", "-i", img, Path.Combine(_dir, "in"), "::/fragmented.bin"), "mcopy fragmented");
         files["/fragmented.bin"] = frag;
 
-        using var dev = FileBlockDevice.Open(img, 512, readOnly: true);
+        using var dev = FileBlockDevice.Open(img, sectorSize, readOnly: true);
         using var fs = FatFileSystem.Open(dev, readOnly: true);
         Assert.That(fs.Label, Is.EqualTo("MTOOLSVOL"));
+        Assert.That(fs.BytesPerSector, Is.EqualTo(sectorSize));
         foreach (var (path, data) in files)
         {
             using var h = fs.OpenFile(path.ToUpperInvariant(), FileOpenMode.Open, false);
