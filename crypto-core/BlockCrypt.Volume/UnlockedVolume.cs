@@ -141,9 +141,15 @@ public sealed class UnlockedVolume : IDisposable
     public void Dispose()
     {
         if (_fvek.IsDisposed) return;
-        _device?.Flush();
-        _device?.Dispose();
-        _vmk.Dispose();
-        _fvek.Dispose();
+        try
+        {
+            _device?.Flush();
+        }
+        finally
+        {
+            _device?.Dispose();
+            _vmk.Dispose();
+            _fvek.Dispose();
+        }
     }
 }
