@@ -16,6 +16,7 @@ public static class ProtectorHandlers
         Register(new PassphraseProtectorHandler());
         Register(new RecoveryProtectorHandler());
         Register(new KeyFileProtectorHandler());
+        Register(new TpmProtectorHandler());
     }
 
     /// <summary>Adds or replaces the handler of its kind.</summary>
