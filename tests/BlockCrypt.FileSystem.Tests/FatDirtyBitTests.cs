@@ -60,4 +60,50 @@ public class FatDirtyBitTests
         Assert.That(repaired.ReadDirectory("/").Select(e => (e.Name, e.Length)), Is.EquivalentTo(new[] { ("keep.bin", 10_000L), ("lost.bin", 0L) }));
         Assert.That(repaired.GetStats().FreeClusters, Is.EqualTo(freeBefore));
     }
+
+    [Test]
+    public void Open_ReadOnly_NeverWritesTheDevice()
+    {
+        using var dev = new MemoryBlockDevice((40L << 20) / 512, 512);
+        FatFileSystem.Format(dev);
+        using (var fs = FatFileSystem.Open(dev))
+        using (var h = fs.OpenFile("/a.txt", FileOpenMode.CreateNew, true))
+            h.Write(0, new byte[5000]);
+        var counting = new CrashingBlockDevice(dev, 0);
+        using (var fs = FatFileSystem.Open(counting, readOnly: true))
+        {
+            using var h = fs.OpenFile("/A.TXT", FileOpenMode.Open, false);
+            Assert.That(h.Read(0, new byte[6000]), Is.EqualTo(5000));
+            fs.ReadDirectory("/");
+            fs.Flush();
+        }
+        Assert.That(counting.Writes, Is.Zero);
+    }
+
+    [Test]
+    public void Dispose_HandleLeftOpenAfterSmallAppends_PreallocationFreedAndFsckClean()
+    {
+        using var dev = new MemoryBlockDevice((40L << 20) / 512, 512);
+        FatFileSystem.Format(dev);
+        var fs = FatFileSystem.Open(dev);
+        var h = fs.OpenFile("/log.txt", FileOpenMode.CreateNew, true);
+        var line = new byte[333];
+        for (int i = 0; i < 3000; i++) h.Write(i * 333L, line);
+        long usedWhileOpen = fs.GetStats().TotalClusters - fs.GetStats().FreeClusters;
+        fs.Dispose();
+        using (var again = FatFileSystem.Open(dev, readOnly: true))
+        {
+            long used = again.GetStats().TotalClusters - again.GetStats().FreeClusters;
+            Assert.That(used, Is.EqualTo(1 + (3000 * 333 + 511) / 512), "root + the file's clusters");
+            Assert.That(usedWhileOpen, Is.GreaterThanOrEqualTo(used));
+            Assert.That(again.Stat("/log.txt").Length, Is.EqualTo(3000 * 333));
+        }
+        string dir = FatTools.TempDir();
+        try
+        {
+            FatTools.Save(dev, Path.Combine(dir, "img"));
+            FatTools.AssertClean(Path.Combine(dir, "img"));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }

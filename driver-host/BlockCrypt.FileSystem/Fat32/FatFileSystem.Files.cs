@@ -42,6 +42,7 @@ public sealed partial class FatFileSystem
                 ThrowCorrupt($"'{path}' claims {e.Size} bytes but its chain holds only {clusters} clusters.");
             node = new FatFileNode(parent, e, chain);
             e.Node = node;
+            _openNodes.Add(node);
         }
         node.Refs++;
         if (mode is FileOpenMode.Create or FileOpenMode.Truncate && e.Size > 0)
@@ -98,12 +99,10 @@ public sealed partial class FatFileSystem
             DataIo(node, offset, default, data, write: true);
             e.Touch(DateTime.UtcNow, false, true, false);
             e.Attr |= FatDirectory.AttrArchive;
-            if (end > old)
-            {
-                e.Size = (uint)end;
-                StoreEntry(node);
-            }
-            else if (node.Dir != null) _dirtyNodes.Add(node);
+            // The entry (size, first cluster, time) is written at flush or close, always after the data; until
+            // then the clusters it will point to are allocated on disk but unreferenced (lost after a crash).
+            if (end > old) e.Size = (uint)end;
+            if (node.Dir != null) _dirtyNodes.Add(node);
         }
         catch (BlockDeviceException ex) { throw IoError(ex); }
         finally { _lock.ExitWriteLock(); }
@@ -139,27 +138,40 @@ public sealed partial class FatFileSystem
             return;
         }
         // Shrink: the entry's new size is written first, then the chain is cut and the tail freed.
-        uint keep = (uint)((length + _g.ClusterSize - 1) / _g.ClusterSize);
-        uint first = e.FirstCluster;
         e.Size = (uint)length;
+        CutChain(node, store: true);
+    }
+
+    /// <summary>
+    /// Frees the clusters past the file's size (after a shrink, or preallocated ones at close): the entry is
+    /// stored first, then the chain is ended, then the tail freed, so a crash leaves at worst lost clusters or a
+    /// chain longer than the size.
+    /// </summary>
+    private void CutChain(FatFileNode node, bool store)
+    {
+        var e = node.Entry;
+        uint keep = (uint)(((long)e.Size + _g.ClusterSize - 1) / _g.ClusterSize);
+        if (keep >= node.ClusterCount)
+        {
+            if (store || _dirtyNodes.Contains(node)) StoreEntry(node);
+            return;
+        }
+        uint first = e.FirstCluster;
         if (keep == 0) e.FirstCluster = 0;
         StoreEntry(node);
-        if (keep < node.ClusterCount)
+        uint cut;
+        if (keep == 0) cut = first;
+        else
         {
-            uint cut;
-            if (keep == 0) cut = first;
-            else
-            {
-                var ext = node.Extents[node.FindExtent(keep - 1)];
-                uint lastKept = ext.First + (keep - 1 - ext.FileIndex);
-                cut = Next(lastKept);
-                SetEntry(lastKept, EocWrite);
-                FlushFat(); // the file's chain ends before the tail is freed
-            }
-            if (cut is >= 2 and < EndOfChain) FreeChain(cut);
-            node.TruncateMap(keep);
-            FlushFat();
+            var ext = node.Extents[node.FindExtent(keep - 1)];
+            uint lastKept = ext.First + (keep - 1 - ext.FileIndex);
+            cut = Next(lastKept);
+            SetEntry(lastKept, EocWrite);
+            FlushFat(); // the file's chain ends before the tail is freed
         }
+        if (cut is >= 2 and < EndOfChain) FreeChain(cut);
+        node.TruncateMap(keep);
+        FlushFat();
     }
 
     /// <summary>Writes the node's entry (size, first cluster, times) now.</summary>
@@ -179,7 +191,12 @@ public sealed partial class FatFileSystem
         uint have = node.ClusterCount;
         if (need <= have) return;
         uint goal = have == 0 ? _nextFree : node.LastCluster + 1;
-        var runs = Allocate(need - have, goal, have);
+        // Growing files get up to a quarter of their size more (at most 8 MiB) so that appends in small
+        // requests touch the FAT rarely; the surplus is freed when the last handle closes.
+        uint want = need - have;
+        uint count = want + Math.Min(have / 4, (uint)((8 << 20) / _g.ClusterSize));
+        if (count > _freeCount) count = want;
+        var runs = Allocate(count, goal, have);
         // The new chain (ending in end-of-chain) reaches the FAT before the link to it: FAT sectors are written
         // in ascending order, and the tail's sector may come first (fatgen103 §4 semantics, crash order).
         FlushFat();
@@ -284,6 +301,8 @@ public sealed partial class FatFileSystem
     private void ReleaseNode(FatFileNode node)
     {
         if (--node.Refs > 0) return;
+        _openNodes.Remove(node);
+        if (node.Dir != null && !IsReadOnly) CutChain(node, store: false);
         node.Entry.Node = null;
         if (node.Dir == null && node.Entry.FirstCluster != 0)
         {

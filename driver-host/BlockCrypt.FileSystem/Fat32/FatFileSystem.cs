@@ -33,6 +33,7 @@ public sealed partial class FatFileSystem : IFileSystem
     private readonly Dictionary<uint, FatDirectory> _dirs = [];
     private readonly HashSet<FatDirectory> _dirtyDirs = [];
     private readonly HashSet<FatFileNode> _dirtyNodes = [];
+    private readonly HashSet<FatFileNode> _openNodes = [];
     private string _label;
     private bool _disposed;
 
@@ -150,6 +151,9 @@ public sealed partial class FatFileSystem : IFileSystem
             {
                 try
                 {
+                    // Handles still open: their entries are stored and preallocated clusters freed.
+                    foreach (var node in _openNodes)
+                        if (node.Dir != null) CutChain(node, store: false);
                     FlushAll();
                     SetRaw(1, _fat[1] | CleanShutdownBit);
                     FlushFat();
