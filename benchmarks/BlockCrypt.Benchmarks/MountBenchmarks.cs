@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using BlockCrypt.FileSystem.Fat32;
+using BlockCrypt.Mount.Core;
+using BlockCrypt.Mount.Fuse;
+using BlockCrypt.Storage;
+
+namespace BlockCrypt.Benchmarks;
+
+/// <summary>
+/// Throughput through the FUSE mount with fio (psync engine): sequential 1 GiB write (1 MiB blocks, fsync at the
+/// end), sequential 1 GiB read (1 MiB blocks, page cache dropped before each iteration) and 16384 random 4 KiB
+/// O_DIRECT reads. Targets in the same run: the encrypted volume's mount, the same FAT32 mount over an unencrypted
+/// FileBlockDevice (the Baseline of each category, so Ratio = target / plain mount) and a plain tmpfs directory.
+/// All backing files live on tmpfs (/dev/shm). Needs root and /dev/fuse.
+/// Run: dotnet run -c Release --project benchmarks/BlockCrypt.Benchmarks -- --filter '*MountBenchmarks*'
+/// </summary>
+[Config(typeof(MountBenchmarkConfig))]
+public partial class MountBenchmarks
+{
+    private const long FileBytes = 1L << 30;
+    private const int RandomReads = 16384;
+    private string _root = "";
+    private BenchMount? _plain;
+    private BenchMount? _encrypted;
+    private string _tmpfsDir = "";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _root = Directory.CreateDirectory(Path.Combine("/dev/shm", "bc-mount-bench-" + Environment.ProcessId)).FullName;
+        _tmpfsDir = Directory.CreateDirectory(Path.Combine(_root, "tmpfs")).FullName;
+        string image = Path.Combine(_root, "plain.img");
+        using (var f = File.Create(image)) f.SetLength(FileBytes + (256L << 20));
+        using (var d = FileBlockDevice.Open(image, 4096)) FatFileSystem.Format(d, new FatFormatOptions { Label = "PLAIN" });
+        _plain = BenchMount.Start(FileBlockDevice.Open(image, 4096), null, Path.Combine(_root, "plain-mnt"));
+        _encrypted = StartEncrypted(_root, FileBytes + (256L << 20));
+        // The read benchmarks read what the write benchmarks wrote; write it once here so any order works.
+        foreach (string dir in Dirs()) Fio(dir, "write", "1M", "--end_fsync=1");
+    }
+
+    private IEnumerable<string> Dirs() => new[] { _tmpfsDir, _plain!.MountPoint, _encrypted?.MountPoint }.OfType<string>();
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _encrypted?.Dispose();
+        _plain?.Dispose();
+        Directory.Delete(_root, recursive: true);
+    }
+
+    [IterationSetup(Targets = [nameof(SeqRead_Encrypted), nameof(SeqRead_PlainMount), nameof(SeqRead_Tmpfs),
+        nameof(RandRead4K_Encrypted), nameof(RandRead4K_PlainMount), nameof(RandRead4K_Tmpfs)])]
+    public void DropCaches() => File.WriteAllText("/proc/sys/vm/drop_caches", "3");
+
+    [Benchmark, BenchmarkCategory("SeqWrite1GiB")] public void SeqWrite_Encrypted() => Fio(Enc(), "write", "1M", "--end_fsync=1");
+    [Benchmark(Baseline = true), BenchmarkCategory("SeqWrite1GiB")] public void SeqWrite_PlainMount() => Fio(_plain!.MountPoint, "write", "1M", "--end_fsync=1");
+    [Benchmark, BenchmarkCategory("SeqWrite1GiB")] public void SeqWrite_Tmpfs() => Fio(_tmpfsDir, "write", "1M", "--end_fsync=1");
+
+    [Benchmark, BenchmarkCategory("SeqRead1GiB")] public void SeqRead_Encrypted() => Fio(Enc(), "read", "1M");
+    [Benchmark(Baseline = true), BenchmarkCategory("SeqRead1GiB")] public void SeqRead_PlainMount() => Fio(_plain!.MountPoint, "read", "1M");
+    [Benchmark, BenchmarkCategory("SeqRead1GiB")] public void SeqRead_Tmpfs() => Fio(_tmpfsDir, "read", "1M");
+
+    [Benchmark(OperationsPerInvoke = RandomReads), BenchmarkCategory("RandRead4KiB")] public void RandRead4K_Encrypted() => Fio(Enc(), "randread", "4k", "--direct=1", $"--number_ios={RandomReads}");
+    [Benchmark(Baseline = true, OperationsPerInvoke = RandomReads), BenchmarkCategory("RandRead4KiB")] public void RandRead4K_PlainMount() => Fio(_plain!.MountPoint, "randread", "4k", "--direct=1", $"--number_ios={RandomReads}");
+    [Benchmark(OperationsPerInvoke = RandomReads), BenchmarkCategory("RandRead4KiB")] public void RandRead4K_Tmpfs() => Fio(_tmpfsDir, "randread", "4k", "--direct=1", $"--number_ios={RandomReads}");
+
+    private string Enc() => _encrypted?.MountPoint ?? throw new InvalidOperationException("No encrypted mount.");
+
+    private static void Fio(string dir, string rw, string bs, params string[] extra)
+    {
+        var psi = new ProcessStartInfo("fio") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in new[] { "--name=bench", $"--filename={Path.Combine(dir, "fio.bin")}", $"--rw={rw}", $"--bs={bs}",
+                     $"--size={FileBytes}", "--ioengine=psync", "--numjobs=1", "--randrepeat=1", "--output-format=terse", "--terse-version=3" })
+            psi.ArgumentList.Add(a);
+        foreach (string a in extra) psi.ArgumentList.Add(a);
+        using Process p = Process.Start(psi)!;
+        string output = p.StandardOutput.ReadToEnd();
+        string error = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"fio {rw} in {dir} failed: {error}");
+        // Terse v3: field 7 = read bandwidth KiB/s, 8 = read IOPS, 48 = write bandwidth KiB/s (1-based).
+        string[] f = output.Trim().Split(';');
+        if (f.Length > 48)
+            Console.WriteLine($"// fio {rw,-8} {dir}: read {long.Parse(f[6]) / 1024.0:F0} MiB/s {f[7]} IOPS, write {long.Parse(f[47]) / 1024.0:F0} MiB/s");
+    }
+}
+
+/// <summary>One monitored run per iteration: each invocation is seconds of fio, so no pilot or unrolling.</summary>
+public sealed class MountBenchmarkConfig : ManualConfig
+{
+    public MountBenchmarkConfig()
+    {
+        // In-process: the mounts live in this process, and no second build of the solution runs on a busy machine.
+        AddJob(Job.Default.WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(5)
+            .WithInvocationCount(1).WithUnrollFactor(1).WithToolchain(InProcessEmitToolchain.Instance));
+        AddColumn(StatisticColumn.Median);
+        AddLogicalGroupRules(BenchmarkLogicalGroupRule.ByCategory);
+    }
+}
+
+/// <summary>A FatFileSystem over a block device served by FuseMount on its own thread.</summary>
+internal sealed class BenchMount : IDisposable
+{
+    private readonly IBlockDevice _device;
+    private readonly IDisposable? _owner;
+    private readonly FatFileSystem _fs;
+    private readonly MountCore _core;
+    private readonly FuseMount _mount;
+    private readonly Thread _thread;
+
+    private BenchMount(IBlockDevice device, IDisposable? owner, string mountPoint)
+    {
+        _device = device;
+        _owner = owner;
+        Directory.CreateDirectory(mountPoint);
+        _fs = FatFileSystem.Open(device);
+        _core = new MountCore(_fs);
+        _mount = new FuseMount(_core, mountPoint, new FuseMountOptions { AutoUnmount = true });
+        _thread = new Thread(() => _mount.Run()) { IsBackground = true, Name = "fuse-" + Path.GetFileName(mountPoint) };
+        _thread.Start();
+        if (!_mount.Ready.WaitOne(TimeSpan.FromSeconds(30))) throw new InvalidOperationException("FUSE mount did not come up.");
+        // Ready is set by FUSE_INIT; the read-ahead raise runs right after on the thread pool.
+        Thread.Sleep(200);
+    }
+
+    public string MountPoint => _mount.MountPoint;
+
+    public static BenchMount Start(IBlockDevice device, IDisposable? owner, string mountPoint) => new(device, owner, mountPoint);
+
+    public void Dispose()
+    {
+        if (!_mount.Unmount()) _mount.Unmount(lazy: true);
+        _thread.Join(TimeSpan.FromSeconds(30));
+        _core.Dispose();
+        _fs.Dispose();
+        // The owner (the unlocked volume) disposes its own device and zeroes the keys.
+        if (_owner is null) _device.Dispose();
+        else _owner.Dispose();
+    }
+}
