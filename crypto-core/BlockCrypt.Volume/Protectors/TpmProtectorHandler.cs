@@ -91,7 +91,7 @@ public sealed class TpmProtectorHandler : IProtectorHandler
         if (credential is null) return false;
         var (hasPin, argon, salt, sealedObject) = Parse(record);
         if (hasPin && credential.Pin.IsEmpty)
-            throw new VolumeException(VolumeErrorCode.ProtectorFailure, $"tpm protector {record.Id} needs its PIN (give it with --pin-stdin).");
+            throw Failure(record.Id, new TpmUnsealException(TpmFailure.PinRequired, "this protector needs its PIN (give it with --pin-stdin)"));
         Span<byte> key = stackalloc byte[TpmSealer.MaxSecretSize];
         Span<byte> pinKey = stackalloc byte[KeyLength];
         Span<byte> kek = stackalloc byte[KeyLength];
@@ -135,10 +135,25 @@ public sealed class TpmProtectorHandler : IProtectorHandler
     }
 
     /// <summary>Whether the stored protector requires a PIN, and the PCRs it binds (for reseal).</summary>
-    public static (bool HasPin, BlockCrypt.Tpm.Marshalling.PcrSelection Pcrs) Inspect(ProtectorRecord record)
+    public static (bool HasPin, BlockCrypt.Tpm.Marshalling.PcrSelection Pcrs) Inspect(UnlockedVolume volume, Guid id)
+    {
+        ArgumentNullException.ThrowIfNull(volume);
+        return Inspect(Find(volume, id));
+    }
+
+    private static (bool HasPin, BlockCrypt.Tpm.Marshalling.PcrSelection Pcrs) Inspect(ProtectorRecord record)
     {
         var (hasPin, _, _, sealedObject) = Parse(record);
         return (hasPin, sealedObject.Pcrs);
+    }
+
+    private static ProtectorRecord Find(UnlockedVolume volume, Guid id)
+    {
+        var record = volume.Volume.Metadata.Protectors.FirstOrDefault(p => p.Id == id)
+            ?? throw new VolumeException(VolumeErrorCode.ProtectorNotFound, $"No protector {id} on this volume.");
+        if (record.Kind != ProtectorKind.Tpm)
+            throw new VolumeException(VolumeErrorCode.InvalidArgument, $"Protector {id} is not a tpm protector.");
+        return record;
     }
 
     /// <summary>
@@ -150,11 +165,7 @@ public sealed class TpmProtectorHandler : IProtectorHandler
     {
         ArgumentNullException.ThrowIfNull(volume);
         ArgumentNullException.ThrowIfNull(credential);
-        var record = volume.Volume.Metadata.Protectors.FirstOrDefault(p => p.Id == id)
-            ?? throw new VolumeException(VolumeErrorCode.ProtectorNotFound, $"No protector {id} on this volume.");
-        if (record.Kind != ProtectorKind.Tpm)
-            throw new VolumeException(VolumeErrorCode.InvalidArgument, $"Protector {id} is not a tpm protector.");
-        var (hasPin, _) = Inspect(record);
+        var (hasPin, _) = Inspect(Find(volume, id));
         if (hasPin && credential.Pin.IsEmpty)
             throw new VolumeException(VolumeErrorCode.SecretMissing, $"tpm protector {id} has a PIN: give it with --pin-stdin to reseal.");
         Span<byte> kek = stackalloc byte[KeyLength];

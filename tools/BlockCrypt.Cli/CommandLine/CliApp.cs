@@ -73,7 +73,7 @@ public sealed class CliApp
 
     /// <summary>All options a command accepts (its own plus the unlock options when it unlocks).</summary>
     public static IReadOnlyList<CliOption> OptionsOf(CliCommand command) =>
-        command.Unlocks ? [.. command.Options, .. UnlockOptions.All] : command.Options;
+        command.Unlocks ? [.. command.Options.Concat(UnlockOptions.All).DistinctBy(o => o.Name)] : command.Options;
 
     private static ParsedArgs Parse(CliCommand command, string[] args)
     {

@@ -89,12 +89,13 @@ public sealed class FormatCommands : ICommandGroup
                 secrets.AddPassphrase(a.Get("passphrase-file") is string pf ? SecretInput.ReadFirstLine(pf) : c.Stdin.ReadLine("the new passphrase"));
                 plans.Add(new NewProtectorPlan { Request = new ProtectorRequest { Kind = Volume.Protectors.ProtectorKind.Passphrase, Secrets = secrets, Kdf = kdf } });
             }
-            else if (!a.Has("key-file-out") && !a.Has("add-kind"))
+            else if (!a.Has("key-file-out") && !a.Has("add-kind") && !a.Has("tpm"))
             {
                 throw CliException.Usage("Give a passphrase (--passphrase-stdin or --passphrase-file), --key-file-out or --add-kind.");
             }
             if (a.Has("key-file-out")) plans.Add(NewProtectors.Prepare("keyfile", c));
             foreach (string kind in a.GetAll("add-kind")) plans.Add(NewProtectors.Prepare(kind, c));
+            if (a.Has("tpm") && !a.GetAll("add-kind").Contains("tpm", StringComparer.OrdinalIgnoreCase)) plans.Add(NewProtectors.Prepare("tpm", c));
             plans.Add(NewProtectors.Prepare("recovery", c));
 
             var options = new VolumeCreateOptions { DataSize = size, Cipher = cipher, SectorSize = sectorSize, Protectors = [.. plans.Select(p => p.Request)] };
