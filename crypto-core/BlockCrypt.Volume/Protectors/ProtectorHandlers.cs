@@ -16,6 +16,7 @@ public static class ProtectorHandlers
         Register(new PassphraseProtectorHandler());
         Register(new RecoveryProtectorHandler());
         Register(new KeyFileProtectorHandler());
+        Register(new CustomerKey.Pkcs11ProtectorHandler());
         Register(new TpmProtectorHandler());
     }
 
