@@ -6,7 +6,11 @@ using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using BlockCrypt.Tpm.Marshalling;
 using BlockCrypt.Tpm.Sealing;
+using BlockCrypt.Storage;
 using BlockCrypt.TestSupport;
+using BlockCrypt.Volume;
+using BlockCrypt.Volume.Kdf;
+using BlockCrypt.Volume.Protectors;
 using Perfolizer.Horology;
 
 namespace BlockCrypt.Benchmarks;
@@ -40,6 +44,8 @@ public class TpmUnlockBenchmarks
     private readonly byte[] _secret = new byte[32];
     private readonly byte[] _out = new byte[32];
     private static readonly byte[] Pin = "123456"u8.ToArray();
+    private MemoryBlockDevice? _container;
+    private UnlockCredentials? _tpmUnlock;
 
     [GlobalSetup]
     public void Setup()
@@ -49,10 +55,37 @@ public class TpmUnlockBenchmarks
         Random.Shared.NextBytes(_secret);
         _plain = _sealer.Seal(_secret, PcrSelection.Default, []);
         _withPin = _sealer.Seal(_secret, new PcrSelection([7, 11]), Pin);
+
+        // A volume whose only protector is a PIN-less TPM protector (1 MiB metadata + 64 KiB data, in memory).
+        _container = new MemoryBlockDevice((1024 * 1024 + 64 * 1024) / 512, 512);
+        var secrets = new UnlockCredentials();
+        secrets.Set(new TpmCredential(_tpm.DeviceSpec));
+        var (unlocked, results) = Volume.Volume.Create(_container, new VolumeCreateOptions
+        {
+            Protectors = [new ProtectorRequest { Kind = ProtectorKind.Tpm, Secrets = secrets, Kdf = KdfOptions.Minimal }],
+        });
+        foreach (var r in results) r.Dispose();
+        unlocked.Dispose();
+        unlocked.Volume.Dispose();
+        _tpmUnlock = new UnlockCredentials();
+        _tpmUnlock.Set(new TpmCredential(_tpm.DeviceSpec));
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _tpm?.Dispose();
+    public void Cleanup()
+    {
+        _tpmUnlock?.Dispose();
+        _tpm?.Dispose();
+    }
+
+    /// <summary>The whole volume unlock through the TPM protector: open, unseal, HKDF, unwrap VMK, check MAC, unwrap FVEK.</summary>
+    [Benchmark]
+    public Guid VolumeUnlockViaTpm()
+    {
+        using var volume = Volume.Volume.Open(_container!);
+        using var unlocked = volume.Unlock(_tpmUnlock!);
+        return unlocked.UnlockedBy;
+    }
 
     /// <summary>Unseal of a PCR-7 object without PIN.</summary>
     [Benchmark(Baseline = true)]
