@@ -65,7 +65,9 @@ public sealed partial class TpmClient
             var s = auths[cryptIndex].Session!;
             var data = FirstSizedParameter(parameters, "response");
             // §21.3: response encryption uses nonceTPM (newer) then nonceCaller (older).
-            TpmKdf.CfbInPlace(hmacKeys[cryptIndex], s.NonceTpm, s.NonceCaller, data, encrypt: false);
+            byte[] key = s.EncryptionKey(auths[cryptIndex].AuthValue);
+            TpmKdf.CfbInPlace(key, s.NonceTpm, s.NonceCaller, data, encrypt: false);
+            CryptographicOperations.ZeroMemory(key);
         }
         return new TpmResponse(handles, parameters);
     }

@@ -61,7 +61,9 @@ public sealed partial class TpmClient : IDisposable
             {
                 var s = auths[cryptIndex].Session!;
                 var data = FirstSizedParameter(param, "command");
-                TpmKdf.CfbInPlace(hmacKeys[cryptIndex], s.NonceCaller, s.NonceTpm, data, encrypt: true);
+                byte[] key = s.EncryptionKey(auths[cryptIndex].AuthValue);
+                TpmKdf.CfbInPlace(key, s.NonceCaller, s.NonceTpm, data, encrypt: true);
+                CryptographicOperations.ZeroMemory(key);
             }
 
             cmd.WriteUInt16(auths.Length > 0 ? TpmSt.Sessions : TpmSt.NoSessions);

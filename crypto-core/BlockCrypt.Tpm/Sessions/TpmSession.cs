@@ -54,6 +54,20 @@ public sealed class TpmSession : IDisposable
         return key;
     }
 
+    /// <summary>
+    /// The parameter-encryption key: sessionKey || authValue of the authorized entity, whether or not the policy asked
+    /// for the authValue in the HMAC (Part 1 §21.1; the reference code adds the entity's authValue for every
+    /// authorization session, which matters after PolicyPassword).
+    /// </summary>
+    internal byte[] EncryptionKey(ReadOnlySpan<byte> authValue)
+    {
+        var auth = TrimTrailingZeros(authValue);
+        byte[] key = new byte[SessionKey.Length + auth.Length];
+        SessionKey.CopyTo(key, 0);
+        auth.CopyTo(key.AsSpan(SessionKey.Length));
+        return key;
+    }
+
     /// <summary>The TPM removes trailing zero octets from authValues before using them (Part 1 §19.6.5 / §17.6.3).</summary>
     public static ReadOnlySpan<byte> TrimTrailingZeros(ReadOnlySpan<byte> value)
     {
