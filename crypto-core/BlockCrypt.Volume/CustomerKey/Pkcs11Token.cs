@@ -36,7 +36,8 @@ public sealed partial class Pkcs11Token : IDisposable
     /// <summary>
     /// Loads <paramref name="modulePath"/> (shared per process), finds the token labelled <paramref name="tokenLabel"/>,
     /// opens a read/write session and logs in as CKU_USER with <paramref name="pin"/>. The PIN is copied into a pinned
-    /// buffer that is zeroed right after C_Login (Pkcs11Interop passes that array to the module without a further copy).
+    /// buffer that is zeroed right after C_Login (a byte[] is blittable, so the interop layer pins it rather than copying).
+    /// If another session of this process is already logged in to the token, the PIN is not checked again (v2.40 §5.6).
     /// </summary>
     /// <exception cref="CustomerKeyException">ModuleUnavailable, TokenMissing, WrongPin, PinLocked or DeviceError.</exception>
     public static Pkcs11Token Open(string modulePath, string tokenLabel, ReadOnlySpan<byte> pin)
