@@ -53,7 +53,13 @@ public sealed class TpmNewProtectorOptions : INewProtectorOptions
     public IReadOnlyList<string> Kinds { get; } = ["tpm"];
 
     /// <inheritdoc/>
-    public IReadOnlyList<CliOption> Options { get; } = [Pcrs, TpmUnlockOptions.Tpm, TpmUnlockOptions.Device, TpmUnlockOptions.PinStdin];
+    public IReadOnlyList<CliOption> Options { get; } =
+    [
+        Pcrs,
+        new("tpm", null, "format: also add a tpm protector (sealed to --pcrs, PIN with --pin-stdin)"),
+        TpmUnlockOptions.Device,
+        new("pin-stdin", null, "a PIN for the new tpm protector from standard input (after any passphrase)"),
+    ];
 
     /// <inheritdoc/>
     public NewProtectorPlan Prepare(string kind, CommandContext context, KdfOptions kdf)
