@@ -24,9 +24,17 @@ internal sealed class InProcessFuseMount : IDisposable
         Image = Path.Combine(Root, "volume.img");
         MountPoint = Path.Combine(Root, "mnt");
         Directory.CreateDirectory(MountPoint);
-        using (var f = File.Create(Image)) f.SetLength(imageBytes);
-        using var dev = FileBlockDevice.Open(Image, 4096);
-        FatFileSystem.Format(dev, new FatFormatOptions { Label = "BCTEST" });
+        try
+        {
+            using (var f = File.Create(Image)) f.SetLength(imageBytes);
+            using var dev = FileBlockDevice.Open(Image, 4096);
+            FatFileSystem.Format(dev, new FatFormatOptions { Label = "BCTEST" });
+        }
+        catch
+        {
+            Directory.Delete(Root, recursive: true);
+            throw;
+        }
     }
 
     public string Root { get; }
