@@ -70,6 +70,22 @@ public sealed class TpmCliTests
     }
 
     [Test]
+    public void ResealPinProtector_AfterPcrChange_UsesPinAndRecovery()
+    {
+        using var tpm = SwtpmInstance.Start();
+        Ok(Run("pw\n9753\n", ["format", P("c.img"), "--size", "4M", "--filesystem", "none", "--passphrase-stdin", "--tpm", "--pin-stdin",
+            "--tpm-device", tpm.DeviceSpec, "--recovery-password-out", P("rp.txt"), .. CheapKdf]));
+        Extend(tpm, 7);
+        Assert.That(Run("9753\n", "status", P("c.img"), "--pin-stdin", "--tpm-device", tpm.DeviceSpec).ExitCode, Is.EqualTo(11));
+        var missingPin = Run("", "protector", "reseal", P("c.img"), "--recovery-password-file", P("rp.txt"), "--tpm-device", tpm.DeviceSpec);
+        Assert.That(missingPin.ExitCode, Is.EqualTo(10));
+        Assert.That(missingPin.Err, Does.Contain("has a PIN"));
+        // The TPM protector is tried first (and fails on PCR 7), then the recovery password opens; the PIN reseals.
+        Ok(Run("9753\n", ["protector", "reseal", P("c.img"), "--recovery-password-file", P("rp.txt"), "--pin-stdin", "--tpm-device", tpm.DeviceSpec, .. CheapKdf]));
+        Ok(Run("9753\n", "status", P("c.img"), "--pin-stdin", "--tpm-device", tpm.DeviceSpec));
+    }
+
+    [Test]
     public void Unlock_NoTpmReachable_SaysHowToChoose()
     {
         int port;
