@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Configs;
 using BlockCrypt.Storage;
 using BlockCrypt.Volume;
 using BlockCrypt.Volume.Protectors;
@@ -11,9 +10,8 @@ namespace BlockCrypt.Benchmarks;
 /// Sequential 1 MiB reads and writes through <see cref="EncryptedBlockDevice"/> over a volume file on tmpfs (/dev/shm),
 /// against plain positional file I/O on the same file in the same run (the Baseline). Goal: encrypted >= 0.75x plain.
 /// </summary>
-[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[Config(typeof(VolumeIoBenchmarkConfig))]
 [CategoriesColumn]
-[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 10)]
 public class VolumeIoBenchmarks
 {
     private const int Request = 1024 * 1024;
@@ -27,7 +25,8 @@ public class VolumeIoBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _dir = Directory.CreateTempSubdirectory(Directory.Exists("/dev/shm") ? "/dev/shm/bc-bench" : "bc-bench").FullName;
+        _dir = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), "bc-bench-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_dir);
         string path = Path.Combine(_dir, "c.img");
         var (unlocked, results) = Volume.Volume.Create(path, new VolumeCreateOptions
         {

@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Engines;
 using BlockCrypt.Storage;
 using BlockCrypt.Volume;
 using BlockCrypt.Volume.Kdf;
@@ -12,7 +11,7 @@ namespace BlockCrypt.Benchmarks;
 /// passphrase and recovery kinds; the key file uses HKDF. Each invocation is one full Volume.Unlock (KDF, unwrap VMK,
 /// metadata MAC, unwrap FVEK) over an in-memory container. Reported in ms.
 /// </summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 3)]
+[Config(typeof(VolumeUnlockBenchmarkConfig))]
 public class VolumeUnlockBenchmarks
 {
     private MemoryBlockDevice? _container;

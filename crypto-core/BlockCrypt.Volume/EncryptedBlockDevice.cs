@@ -12,7 +12,7 @@ namespace BlockCrypt.Volume;
 /// back), at most 1 MiB at a time; requests of <see cref="XtsAes.ParallelThreshold"/> bytes or more use every core.
 /// </summary>
 /// <remarks>Thread-safe like <see cref="IBlockDevice"/>: concurrent I/O on disjoint ranges. XTS gives confidentiality, not integrity.</remarks>
-public sealed class EncryptedBlockDevice : IBlockDevice
+public sealed partial class EncryptedBlockDevice : IBlockDevice
 {
     private const int MaxScratch = 1024 * 1024;
     private readonly IBlockDevice _backing;
@@ -67,6 +67,11 @@ public sealed class EncryptedBlockDevice : IBlockDevice
     {
         BlockDeviceGuard.CheckRange(this, firstSector, destination.Length);
         if (destination.IsEmpty) return;
+        if (destination.Length >= ParallelReadThreshold && Environment.ProcessorCount > 1)
+        {
+            ReadParallel(firstSector, destination);
+            return;
+        }
         _backing.Read(_backingFirst + firstSector * _ratio, destination);
         // In place: XtsAes accepts source == destination (same memory, no partial overlap).
         if (destination.Length >= XtsAes.ParallelThreshold)
@@ -89,11 +94,15 @@ public sealed class EncryptedBlockDevice : IBlockDevice
             {
                 int n = Math.Min(chunk, source.Length);
                 Span<byte> dst = scratch.AsSpan(0, n);
-                if (n >= XtsAes.ParallelThreshold)
-                    _xts.EncryptSectorsParallel(source[..n], dst, (ulong)firstSector, SectorSize);
+                if (n >= ParallelReadThreshold && Environment.ProcessorCount > 1)
+                {
+                    WriteParallel(firstSector, source[..n], dst);
+                }
                 else
+                {
                     _xts.EncryptSectors(source[..n], dst, (ulong)firstSector, SectorSize);
-                _backing.Write(_backingFirst + firstSector * _ratio, dst);
+                    _backing.Write(_backingFirst + firstSector * _ratio, dst);
+                }
                 source = source[n..];
                 firstSector += n / SectorSize;
             }
