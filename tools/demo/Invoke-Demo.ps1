@@ -98,7 +98,7 @@ try {
     }
 
     Write-DemoStep 'Creating a 512 MiB (sparse) volume: AES-256-XTS, FAT32, a TPM protector on PCR 7 and a recovery password'
-    Invoke-BlockCrypt @('format', $container, '--size', '512M', '--label', 'DEMO', '--tpm', '--pcrs', '7',
+    Invoke-BlockCrypt @('format', $container, '--size', '512M', '--filesystem', 'fat32', '--label', 'DEMO', '--tpm', '--pcrs', '7',
         '--recovery-password-out', $recoveryFile) | Out-Null
     Write-Host "     The recovery password was written to $recoveryFile (keep it somewhere else than the disk!)."
 

@@ -30,6 +30,7 @@ public sealed class FormatCommands : ICommandGroup
                           "with a passphrase protector and a recovery password (printed once unless --recovery-password-out).",
             Options = [new("size", "SIZE", "data area size, e.g. 64M, 1G (required for a file)"),
                        new("filesystem", "NAME", $"filesystem to create: {string.Join(", ", Formatters.Select(f => f.Name))}"),
+                       new("label", "LABEL", "FAT32 volume label (up to 11 characters)"),
                        .. CreateOptions, .. ExtraKindOptions()],
             Run = c => Create(c, plainImage: null),
         },
