@@ -19,7 +19,7 @@ public class CliCommandTests
     private string P(string name) => Path.Combine(_dir, name);
 
     private Result Format(string container = "c.img", params string[] extra) =>
-        Run("pw\n", ["format", P(container), "--size", "4M", "--passphrase-stdin", "--recovery-password-out", P("rp.txt"), .. CheapKdf, .. extra]);
+        Run("pw\n", ["format", P(container), "--size", "4M", "--filesystem", "none", "--passphrase-stdin", "--recovery-password-out", P("rp.txt"), .. CheapKdf, .. extra]);
 
     private static string Hash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
 

@@ -19,7 +19,7 @@ public class KillNineTests
         {
             string container = Path.Combine(dir, "c.img");
             File.WriteAllText(Path.Combine(dir, "pw"), "pw\n");
-            var format = Run("pw\n", ["format", container, "--size", "1M", "--passphrase-stdin", "--recovery-password-out", Path.Combine(dir, "rp"), .. CheapKdf]);
+            var format = Run("pw\n", ["format", container, "--size", "1M", "--filesystem", "none", "--passphrase-stdin", "--recovery-password-out", Path.Combine(dir, "rp"), .. CheapKdf]);
             Assert.That(format.ExitCode, Is.EqualTo(0), format.Err);
 
             var random = new Random(1129);

@@ -74,6 +74,7 @@ public sealed class FormatCommands : ICommandGroup
             if (size % sectorSize != 0)
                 throw new CliException(ExitCodes.InvalidArgument, $"The image is {size} bytes, not a whole number of {sectorSize}-byte sectors.");
         }
+        if (formatter is Fat32Formatter && size is long dataSize) Fat32Formatter.CheckSize(dataSize, sectorSize);
         bool newFile = !File.Exists(container);
         if (File.Exists(container) && new FileInfo(container).Length > 0)
             throw new CliException(ExitCodes.Refused, $"'{container}' already exists; refusing to overwrite a regular file.");
