@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using System.Management.Automation;
+using BlockCrypt.PowerShell.Internal;
+
+namespace BlockCrypt.PowerShell;
+
+/// <summary>
+/// Base of every BlockCrypt cmdlet: PowerShell paths resolved against the current location, library exceptions turned
+/// into ErrorRecords (<see cref="ErrorMapping"/>), and long library calls run with Write-Progress.
+/// </summary>
+public abstract class BlockCryptCmdlet : PSCmdlet
+{
+    private const int ProgressId = 0x0B1C;
+
+    /// <summary>The file-system path for a PowerShell path (relative to the current location, ~ expanded).</summary>
+    protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+
+    /// <summary>Writes a non-terminating error for <paramref name="e"/> about <paramref name="target"/>.</summary>
+    protected void WriteMappedError(Exception e, object? target) => WriteError(ErrorMapping.ToErrorRecord(e, target));
+
+    /// <summary>Stops the cmdlet with a terminating error for <paramref name="e"/>.</summary>
+    protected void ThrowMapped(Exception e, object? target) => ThrowTerminatingError(ErrorMapping.ToErrorRecord(e, target));
+
+    /// <summary>Runs <paramref name="action"/> for one input object; a library failure becomes a non-terminating error.</summary>
+    protected void Guard(object? target, Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception e) when (e is not PipelineStoppedException and not PipelineClosedException
+                                      and not ActionPreferenceStopException and not HaltCommandException)
+        {
+            WriteMappedError(e, target);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> (a long library call: KDF, TPM sealing, formatting) on a worker thread while this
+    /// thread reports Write-Progress every 250 ms; exceptions of the work are rethrown unchanged.
+    /// </summary>
+    protected T WithProgress<T>(string activity, string status, Func<T> work)
+    {
+        var task = Task.Run(work);
+        var record = new ProgressRecord(ProgressId, activity, status) { PercentComplete = -1 };
+        var watch = Stopwatch.StartNew();
+        WriteProgress(record);
+        while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(250))
+        {
+            record.StatusDescription = $"{status} ({watch.Elapsed.TotalSeconds:F0} s)";
+            WriteProgress(record);
+        }
+        record.RecordType = ProgressRecordType.Completed;
+        WriteProgress(record);
+        return task.GetAwaiter().GetResult();
+    }
+
+    /// <summary><see cref="WithProgress{T}"/> without a result.</summary>
+    protected void WithProgress(string activity, string status, Action work) =>
+        WithProgress<bool>(activity, status, () => { work(); return true; });
+
+    /// <summary>The protection status of an open volume: 'Suspended' while TPM protection is suspended, else 'On'.</summary>
+    protected static string ProtectionStatusOf(Volume.Volume volume) => TpmSuspension.IsSuspended(volume) ? "Suspended" : "On";
+}
