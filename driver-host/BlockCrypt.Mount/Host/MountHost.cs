@@ -46,12 +46,14 @@ public sealed class MountHost
             var mount = new FuseMount(core, mountPoint, _options.Fuse);
             mount.Mounted += () => Mounted?.Invoke(mount.MountPoint);
             _mount = mount;
-            using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-            using PosixSignalRegistration intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-            using PosixSignalRegistration hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
+            // In-process (a PowerShell session), the signals belong to the process: SIGINT must not unmount, and
+            // SIGTERM must end the process, whose ProcessExit handler then dismounts (InProcessMount).
+            using PosixSignalRegistration? term = InProcess ? null : PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+            using PosixSignalRegistration? intr = InProcess ? null : PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+            using PosixSignalRegistration? hup = InProcess ? null : PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
             bool ready = false;
             mount.Mounted += () => ready = true;
-            mountLock.Record(mountPoint);
+            mountLock.Record(mountPoint, InProcess);
             int code = mount.Run();
             if (!ready && code != 0)
                 throw new MountException(MountError.MountFailed, $"libfuse could not mount '{mountPoint}' (fuse_main_real returned {code}).");
@@ -67,11 +69,25 @@ public sealed class MountHost
         }
     }
 
+    /// <summary>
+    /// True when the host runs inside a process that lives on after the unmount (<see cref="InProcessMount"/>):
+    /// no signal handlers, and the .mount record says so.
+    /// </summary>
+    internal bool InProcess { get; init; }
+
     /// <summary>Flushes and unmounts (what the signals do); safe to call from any thread, more than once.</summary>
-    public void RequestUnmount()
+    public void RequestUnmount() => TryRequestUnmount(allowLazy: true);
+
+    /// <summary>
+    /// Flushes and unmounts. Without <paramref name="allowLazy"/> a busy mount point is left mounted and false is
+    /// returned; with it, a busy mount point is detached lazily (the loop ends once its last user closes).
+    /// False also when nothing is mounted yet; true when an unmount was already requested.
+    /// </summary>
+    internal bool TryRequestUnmount(bool allowLazy)
     {
         FuseMount? mount = _mount;
-        if (mount is null || Interlocked.Exchange(ref _stopping, 1) != 0) return;
+        if (mount is null) return false;
+        if (Interlocked.Exchange(ref _stopping, 1) != 0) return true;
         try
         {
             if (!mount.Core.IsReadOnly) mount.Core.FileSystem.Flush();
@@ -81,7 +97,9 @@ public sealed class MountHost
             // Unmounting matters more; the final dispose flushes again and reports.
         }
         // A busy mount point (a shell cd'ed into it) refuses a normal unmount: detach it lazily then.
-        if (!mount.Unmount()) mount.Unmount(lazy: true);
+        if (mount.Unmount() || (allowLazy && mount.Unmount(lazy: true))) return true;
+        Volatile.Write(ref _stopping, 0); // not unmounted (busy, or not mounted yet): a later request must try again
+        return false;
     }
 
     private void OnSignal(PosixSignalContext context)
@@ -99,13 +117,26 @@ public sealed class MountHost
     {
         string full = Path.GetFullPath(mountPoint).TrimEnd('/');
         if (!FuseMount.IsMounted(full)) throw new MountException(MountError.NotMounted, $"Nothing is mounted on '{mountPoint}'.");
-        int? hostPid = MountLock.FindHost(full);
+        TimeSpan wait = timeout ?? TimeSpan.FromSeconds(60);
+        // Served by this process through InProcessMount: its Dismount unmounts and waits for the host thread.
+        if (InProcessMount.FindByMountPoint(full) is { } own)
+        {
+            own.Dismount(force: false, wait);
+            return;
+        }
+        MountLock.HostRecord? host = MountLock.FindHostRecord(full);
         if (!FuseMount.UnmountPath(full, lazy: false))
             throw new MountException(MountError.MountFailed, $"'{mountPoint}' is busy; close the programs using it and retry.");
-        if (hostPid is int pid && pid != Environment.ProcessId)
+        if (host is not { } h) return;
+        DateTime end = DateTime.UtcNow + wait;
+        if (h.InProcess || h.Pid == Environment.ProcessId)
         {
-            DateTime end = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-            while (Directory.Exists($"/proc/{pid}") && DateTime.UtcNow < end) Thread.Sleep(50);
+            // The serving process lives on (a PowerShell session): its host deletes the record once the volume is closed.
+            while (MountLock.StillRecorded(h, full) && Directory.Exists($"/proc/{h.Pid}") && DateTime.UtcNow < end) Thread.Sleep(50);
+        }
+        else
+        {
+            while (Directory.Exists($"/proc/{h.Pid}") && DateTime.UtcNow < end) Thread.Sleep(50);
         }
     }
 }

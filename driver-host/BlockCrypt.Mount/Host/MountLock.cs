@@ -63,7 +63,7 @@ public sealed class MountLock : IDisposable
         }
     }
 
-    private static string Resolve(string path)
+    internal static string Resolve(string path)
     {
         string full = Path.GetFullPath(path);
         try
@@ -78,16 +78,23 @@ public sealed class MountLock : IDisposable
 
     /// <summary>
     /// Writes "pid\nmountpoint" next to the lock (an unlocked .mount file: a flock'ed file cannot be read by other
-    /// .NET processes) so that <c>unmount</c> can find and wait for this host.
+    /// .NET processes) so that <c>unmount</c> can find and wait for this host. An in-process host (one that keeps
+    /// running after the unmount, see <see cref="InProcessMount"/>) adds a third line "in-process", so that
+    /// <c>unmount</c> waits for this file to go instead of for the process to exit.
     /// </summary>
-    public void Record(string mountPoint)
+    public void Record(string mountPoint, bool inProcess = false)
     {
         _recordPath = Path.ChangeExtension(LockPath, ".mount");
-        File.WriteAllText(_recordPath, $"{Environment.ProcessId}\n{mountPoint}\n");
+        File.WriteAllText(_recordPath, $"{Environment.ProcessId}\n{mountPoint}\n{(inProcess ? InProcessTag + "\n" : "")}");
     }
 
+    private const string InProcessTag = "in-process";
+
     /// <summary>The process id of the live host serving <paramref name="mountPoint"/> (null if unknown).</summary>
-    public static int? FindHost(string mountPoint)
+    public static int? FindHost(string mountPoint) => FindHostRecord(mountPoint)?.Pid;
+
+    /// <summary>The live host serving <paramref name="mountPoint"/>: its pid, its .mount file and whether it is in-process.</summary>
+    internal static HostRecord? FindHostRecord(string mountPoint)
     {
         foreach (string file in Directory.EnumerateFiles(LockDirectory, "*.mount"))
         {
@@ -95,7 +102,8 @@ public sealed class MountLock : IDisposable
             {
                 string[] lines = File.ReadAllLines(file);
                 if (lines.Length >= 2 && lines[1] == mountPoint && int.TryParse(lines[0], out int pid)
-                    && Directory.Exists($"/proc/{pid}")) return pid;
+                    && Directory.Exists($"/proc/{pid}"))
+                    return new HostRecord(pid, file, lines.Length >= 3 && lines[2] == InProcessTag);
             }
             catch (IOException)
             {
@@ -104,6 +112,23 @@ public sealed class MountLock : IDisposable
         }
         return null;
     }
+
+    /// <summary>True while <paramref name="record"/>'s file still names the same host and mount point.</summary>
+    internal static bool StillRecorded(HostRecord record, string mountPoint)
+    {
+        try
+        {
+            string[] lines = File.ReadAllLines(record.RecordFile);
+            return lines.Length >= 2 && lines[1] == mountPoint && lines[0] == record.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return false; // removed (FileNotFoundException is an IOException): the host has closed the volume
+        }
+    }
+
+    /// <summary>A host found through its .mount file.</summary>
+    internal readonly record struct HostRecord(int Pid, string RecordFile, bool InProcess);
 
     /// <summary>Releases the lock (the file stays; its lock, not its existence, is what counts).</summary>
     public void Dispose()
