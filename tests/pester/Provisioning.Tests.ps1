@@ -66,6 +66,46 @@ BeforeAll {
     }
 }
 
+Describe 'Provisioning scripts (static)' {
+    It 'Help_EveryScript_HasSynopsisExamplesAndEveryParameterDescribed' {
+        foreach ($script in $NewProvisioned, $RotateKeys, $TestHealth) {
+            $help = Get-Help $script -Full
+            $help.Synopsis | Should -Not -Match '\.ps1 \[' -Because "$script needs comment-based help"
+            @($help.examples.example).Count | Should -BeGreaterOrEqual 2 -Because $script
+            $declared = (Get-Command $script).Parameters.Keys | Where-Object { $_ -notin [System.Management.Automation.PSCmdlet]::CommonParameters -and $_ -notin [System.Management.Automation.PSCmdlet]::OptionalCommonParameters }
+            foreach ($name in $declared) {
+                $p = $help.parameters.parameter | Where-Object name -EQ $name
+                ($p.description | Out-String).Trim() | Should -Not -BeNullOrEmpty -Because "$script -$name needs a description"
+            }
+            $ast = [System.Management.Automation.Language.Parser]::ParseFile($script, [ref] $null, [ref] $null)
+            @($ast.ParamBlock.Attributes.TypeName.Name) | Should -Contain 'CmdletBinding' -Because "$script is an advanced script"
+            (Get-Command $script).Parameters.ContainsKey('WhatIf') | Should -BeTrue -Because "$script supports ShouldProcess"
+        }
+    }
+
+    It 'Commands_EveryScript_UsesOnlyModuleCmdletsPowerShellAndFsck' {
+        $moduleCmdlets = @((Get-Module BlockCrypt).ExportedCmdlets.Keys)
+        $helpers = Join-Path $Provisioning 'ProvisioningHelpers.ps1'
+        $files = @($NewProvisioned, $RotateKeys, $TestHealth, $helpers)
+        $defined = @(foreach ($f in $files) {
+                $ast = [System.Management.Automation.Language.Parser]::ParseFile($f, [ref] $null, [ref] $null)
+                $ast.FindAll({ $args[0] -is [System.Management.Automation.Language.FunctionDefinitionAst] }, $true).Name
+            })
+        foreach ($script in $files) {
+            $ast = [System.Management.Automation.Language.Parser]::ParseFile($script, [ref] $null, [ref] $null)
+            $names = @($ast.FindAll({ $args[0] -is [System.Management.Automation.Language.CommandAst] }, $true) |
+                    ForEach-Object { $_.GetCommandName() } | Where-Object { $_ } | Sort-Object -Unique)
+            foreach ($name in $names) {
+                if ($name -in $moduleCmdlets -or $name -in $defined -or $name -eq 'fsck.fat') { continue }
+                $cmd = Get-Command $name -ErrorAction SilentlyContinue
+                $cmd | Should -Not -BeNullOrEmpty -Because "$name in $script must be a known command"
+                $cmd.CommandType | Should -BeIn @('Cmdlet', 'Function', 'Alias') -Because "$name in $script must not be an external program"
+                $cmd.Source | Should -BeLike 'Microsoft.PowerShell.*' -Because "$name in $script must be a PowerShell or BlockCrypt command"
+            }
+        }
+    }
+}
+
 Describe 'New-ProvisionedVolume.ps1' {
     BeforeAll {
         $tpm = Start-TestSwtpm
@@ -399,6 +439,20 @@ Describe 'Invoke-KeyRotation.ps1' {
         { Unlock-BlockCryptVolume -Path $p.Path -UnlockPassword $pass -ErrorAction Stop } | Should -Not -Throw
     }
 
+    It 'Run_TpmPinProtector_NeedsThePin' {
+        $pin = ConvertTo-Secure '2468'
+        $c = Join-Path $dir 'pin.bcv'
+        $p = & $NewProvisioned -Path $c -Size 64MiB -FileSystem None -EscrowPath $escrow -TpmDevice $tpm.Tcti -TpmPin $pin @Kdf
+        (Get-BlockCryptKeyProtector -Path $c | Where-Object KeyProtectorType -Like 'Tpm*').KeyProtectorType | Should -Be 'TpmPin'
+        { & $RotateKeys -Path $c -EscrowPath $escrow -TpmDevice $tpm.Tcti -Confirm:$false @Kdf } |
+            Should -Throw -ErrorId 'BlockCrypt.Provisioning.SecretMissing*'
+        $r = & $RotateKeys -Path $c -EscrowPath $escrow -TpmDevice $tpm.Tcti -TpmPin $pin -Confirm:$false @Kdf
+        $r.Status | Should -Be 'Rotated'
+        { Unlock-BlockCryptVolume -Path $c -UnlockWithTpm -UnlockPin $pin -TpmDevice $tpm.Tcti -ErrorAction Stop } | Should -Not -Throw
+        $again = & $NewProvisioned -Path $c -Size 64MiB -FileSystem None -EscrowPath $escrow -TpmDevice $tpm.Tcti -TpmPin $pin @Kdf
+        $again.Status | Should -Be 'AlreadyProvisioned'
+    }
+
     It 'Run_NoEscrowRecord_IsRefused' {
         $c = Join-Path $dir 'unescrowed.bcv'
         $null = New-BlockCryptVolume -Path $c -Size 64MiB -FileSystem None -TpmProtector -TpmDevice $tpm.Tcti @Kdf -Confirm:$false
@@ -538,6 +592,21 @@ Describe 'Test-VolumeHealth.ps1' {
         $h.FileSystemStatus | Should -Be 'Errors'
         $h.Healthy | Should -BeFalse
         ($h.Findings | Where-Object Check -EQ 'FileSystem').Message | Should -Match 'fsck.fat'
+    }
+
+    It 'Run_TpmPinProtector_TestedOnlyWithThePin' {
+        $pin = ConvertTo-Secure '1357'
+        $c = Join-Path $dir 'pin.bcv'
+        $null = & $NewProvisioned -Path $c -Size 64MiB -FileSystem None -EscrowPath $escrow -TpmDevice $tpm.Tcti -TpmPin $pin @Kdf
+        $h = & $TestHealth -Path $c -EscrowPath $escrow -TpmDevice $tpm.Tcti
+        $h.TpmStatus | Should -Be 'NotTested'
+        ($h.Findings | Where-Object Check -EQ 'Tpm').Severity | Should -Be 'Warning'
+        $h.Healthy | Should -BeTrue
+        $h = & $TestHealth -Path $c -EscrowPath $escrow -TpmDevice $tpm.Tcti -TpmPin $pin
+        $h.TpmStatus | Should -Be 'Unseals'
+        $h = & $TestHealth -Path $c -EscrowPath $escrow -TpmDevice $tpm.Tcti -TpmPin (ConvertTo-Secure '0000')
+        $h.TpmStatus | Should -Be 'WrongPin'
+        $h.Healthy | Should -BeFalse
     }
 
     It 'Run_MissingFile_WritesAnErrorRecord' {

@@ -1,4 +1,3 @@
-#Requires -Version 7.2
 <#
 .SYNOPSIS
     Rotates a BlockCrypt volume's master key and replaces its recovery password with a new escrowed one.
@@ -89,6 +88,7 @@
     ConfirmImpact is High (a protector is removed): pass -Confirm:$false in scheduled runs. Errors are ErrorRecords
     with ErrorIds 'BlockCrypt.Provisioning.<Reason>' or the module's 'BlockCrypt.<Reason>'.
 #>
+#Requires -Version 7.2
 [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
 [OutputType('BlockCrypt.KeyRotationResult')]
 param(

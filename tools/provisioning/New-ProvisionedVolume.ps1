@@ -1,4 +1,3 @@
-#Requires -Version 7.2
 <#
 .SYNOPSIS
     Creates (or checks and completes) a BlockCrypt volume protected by the TPM and an escrowed recovery password,
@@ -98,6 +97,7 @@
     -MountPoint. Errors are ErrorRecords with ErrorIds 'BlockCrypt.Provisioning.<Reason>' or the module's
     'BlockCrypt.<Reason>'.
 #>
+#Requires -Version 7.2
 [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
 [OutputType('BlockCrypt.ProvisionedVolume')]
 param(

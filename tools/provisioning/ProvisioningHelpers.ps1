@@ -91,7 +91,7 @@ function Read-EscrowRecord {
 }
 
 function Get-EscrowFileMode {
-    # The file's POSIX permission bits as an octal string ('600'), or $null on Windows.
+    # The POSIX permission bits of a file or directory as an octal string ('600'), or $null on Windows.
     param([Parameter(Mandatory)][string] $File)
     if ($IsWindows) { return $null }
     $mode = [int] [System.IO.File]::GetUnixFileMode($File)

@@ -1,4 +1,3 @@
-#Requires -Version 7.2
 <#
 .SYNOPSIS
     Checks a BlockCrypt volume: metadata copies, protectors (does the TPM still unseal?), escrow, filesystem.
@@ -73,6 +72,7 @@
     BlockCrypt.VolumeHealth: Path, VolumeId, Healthy, MetadataCopiesValid, ProtectionStatus, LockStatus, TpmStatus,
     RecoveryPasswordEscrowed, FileSystemStatus, Protectors, Findings (Severity, Check, Message), CheckedUtc.
 #>
+#Requires -Version 7.2
 [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low')]
 [OutputType('BlockCrypt.VolumeHealth')]
 param(
@@ -206,6 +206,10 @@ process {
             $escrow = $null
             try { $escrow = Read-EscrowRecord -EscrowPath $escrowDir -VolumeId $volume.VolumeId }
             catch { Add-Finding 'Error' 'Escrow' $_.Exception.Message }
+            $dirMode = if (Test-Path -LiteralPath $escrowDir -PathType Container) { Get-EscrowFileMode -File $escrowDir } else { $null }
+            if ($null -ne $dirMode -and ([Convert]::ToInt32($dirMode, 8) -band 0x3F) -ne 0) {
+                Add-Finding 'Warning' 'Escrow' "The escrow directory $escrowDir has mode ${dirMode}: group or others may list or enter it (700 expected)."
+            }
             if ($escrow) {
                 $escrowRecords = @($escrow.Records)
                 $mode = Get-EscrowFileMode -File $escrow.File
