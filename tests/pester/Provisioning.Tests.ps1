@@ -278,6 +278,35 @@ Describe 'New-ProvisionedVolume.ps1' {
         { Unlock-BlockCryptVolume -Path $c -UnlockWithTpm -TpmDevice $tpm.Tcti -ErrorAction Stop } | Should -Not -Throw
     }
 
+    It 'Run_EscrowFailsDuringProvisioning_ReportsWhatWasDoneAndARerunCompletes' {
+        # A failure part way: the escrow store is read-only when the recovery password is to be escrowed.
+        $c = Join-Path $dir 'interrupted.bcv'
+        $ro = Join-Path $dir 'ro-escrow'
+        $null = New-Item -ItemType Directory -Path $ro
+        & mount --bind $ro $ro
+        $LASTEXITCODE | Should -Be 0
+        try {
+            & mount -o remount,bind,ro $ro
+            $LASTEXITCODE | Should -Be 0
+            $err = $null
+            try { & $NewProvisioned -Path $c -Size 64MiB -FileSystem None -EscrowPath $ro -TpmDevice $tpm.Tcti @Kdf }
+            catch { $err = $_ }
+            $err | Should -Not -BeNullOrEmpty
+            $err.ErrorDetails.Message | Should -Match 'done before the failure: CreatedVolume, AddedTpmProtector, AddedRecoveryPassword'
+        }
+        finally {
+            & umount $ro
+        }
+        @(Get-ChildItem -LiteralPath $ro -Force) | Should -BeNullOrEmpty
+
+        $r = & $NewProvisioned -Path $c -Size 64MiB -FileSystem None -EscrowPath $ro -TpmDevice $tpm.Tcti @Kdf -WarningAction SilentlyContinue
+        $r.Status | Should -Be 'Repaired'
+        $r.Actions | Should -Be @('AddedRecoveryPassword', 'EscrowedRecoveryPassword')
+        @($r.Warnings).Count | Should -Be 1
+        $json = Read-Escrow $ro $r.VolumeId
+        Test-Unlocks $c $json.Records[0].RecoveryPassword | Should -BeTrue
+    }
+
     It 'Run_FileThatIsNotAVolume_IsRefusedAndUntouched' {
         $c = Join-Path $dir 'random.bin'
         [System.IO.File]::WriteAllBytes($c, [System.Security.Cryptography.RandomNumberGenerator]::GetBytes(2MB))
@@ -394,6 +423,42 @@ Describe 'Invoke-KeyRotation.ps1' {
         $r = & $RotateKeys -Path $p.Path -EscrowPath $escrow -TpmDevice $tpm.Tcti -RemoveUnescrowedRecoveryProtector -Confirm:$false @Kdf
         $r.Status | Should -Be 'Rotated'
         $r.RemovedUnescrowedProtectorId | Should -Be @($orphan.KeyProtectorId)
+        @(Get-BlockCryptKeyProtector -Path $p.Path -KeyProtectorType RecoveryPassword).KeyProtectorId | Should -Be @($r.NewRecoveryProtectorId)
+    }
+
+    It 'Run_EscrowWriteFailsMidRotation_OldEscrowedPasswordStillOpensAndARerunCompletes' {
+        # A real failure in the middle of a run: the escrow store turns read-only (a read-only bind mount) after the
+        # checks, so the rotation and the new protector happen but escrowing the new password fails.
+        $p = New-Provisioned
+        $oldPassword = (Read-Escrow $escrow $p.VolumeId).Records[0].RecoveryPassword
+        $escrowBefore = Get-FileHashHex $p.EscrowFile
+        & mount --bind $escrow $escrow
+        $LASTEXITCODE | Should -Be 0
+        try {
+            & mount -o remount,bind,ro $escrow
+            $LASTEXITCODE | Should -Be 0
+            $err = $null
+            try { & $RotateKeys -Path $p.Path -EscrowPath $escrow -TpmDevice $tpm.Tcti -Confirm:$false @Kdf }
+            catch { $err = $_ }
+            $err | Should -Not -BeNullOrEmpty
+            $err.FullyQualifiedErrorId | Should -BeLike 'BlockCrypt.*'
+            $err.ErrorDetails.Message | Should -Match 'done before the failure: RotatedVolumeMasterKey, AddedRecoveryPassword'
+        }
+        finally {
+            & umount $escrow
+        }
+        # The invariant: the escrowed (old) password is Active and still opens the volume.
+        Get-FileHashHex $p.EscrowFile | Should -Be $escrowBefore
+        Test-Unlocks $p.Path $oldPassword | Should -BeTrue
+        @(Get-BlockCryptKeyProtector -Path $p.Path -KeyProtectorType RecoveryPassword).Count | Should -Be 2
+
+        { & $RotateKeys -Path $p.Path -EscrowPath $escrow -TpmDevice $tpm.Tcti -Confirm:$false @Kdf } |
+            Should -Throw -ErrorId 'BlockCrypt.Provisioning.UnescrowedRecoveryProtector*'
+        $r = & $RotateKeys -Path $p.Path -EscrowPath $escrow -TpmDevice $tpm.Tcti -RemoveUnescrowedRecoveryProtector -Confirm:$false @Kdf
+        $r.Status | Should -Be 'Rotated'
+        $new = (Read-Escrow $escrow $p.VolumeId).Records | Where-Object Status -EQ 'Active'
+        @($new).Count | Should -Be 1
+        Test-Unlocks $p.Path $new.RecoveryPassword | Should -BeTrue
         @(Get-BlockCryptKeyProtector -Path $p.Path -KeyProtectorType RecoveryPassword).KeyProtectorId | Should -Be @($r.NewRecoveryProtectorId)
     }
 

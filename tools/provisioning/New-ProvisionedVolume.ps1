@@ -279,6 +279,7 @@ process {
             }
 
             # --- 3. The mount ---------------------------------------------------------------------------------
+            if ($target -and $FileSystem -eq 'None') { Add-Warning "-FileSystem None: a bare block device has no files to mount; -MountPoint ignored." }
             if ($target -and $FileSystem -eq 'Fat32') {
                 if ($volume.LockStatus -eq 'Mounted') {
                     if ($volume.MountPoint -ne $target.TrimEnd('/', '\')) {
