@@ -286,7 +286,7 @@ process {
                         Add-Warning "The volume is already mounted at $($volume.MountPoint), not $target; left as is."
                     }
                 }
-                elseif (Get-ForeignMountPoint -MountPoint $target) {
+                elseif (Test-BlockCryptMountAt -MountPoint $target) {
                     Write-Verbose "$target is already a BlockCrypt mount (made outside this session)."
                 }
                 elseif ($PSCmdlet.ShouldProcess($container, "Mount at $target (unlocking through the TPM)")) {

@@ -125,9 +125,9 @@ function Get-KdfParameters {
     return $p
 }
 
-function Get-ForeignMountPoint {
-    # Where a BlockCrypt FUSE mount is on Linux whose mount point is $MountPoint (a mount made by the CLI or another
-    # PowerShell process: Get-BlockCryptVolume only knows this session's mounts). Returns $true/$false.
+function Test-BlockCryptMountAt {
+    # $true when a BlockCrypt FUSE mount sits at $MountPoint (Linux), e.g. one made by the CLI or another
+    # PowerShell process (Get-BlockCryptVolume only knows this session's mounts).
     param([Parameter(Mandatory)][string] $MountPoint)
     if (-not $IsLinux -or -not (Test-Path -LiteralPath '/proc/self/mountinfo')) { return $false }
     $full = [System.IO.Path]::GetFullPath($MountPoint).TrimEnd('/')
