@@ -3,6 +3,7 @@ using BlockCrypt.Crypto.KeyWrap;
 using BlockCrypt.Crypto.Secrets;
 using BlockCrypt.Storage;
 using BlockCrypt.Volume.Format;
+using BlockCrypt.Volume.Kdf;
 using BlockCrypt.Volume.Protectors;
 
 namespace BlockCrypt.Volume;
@@ -99,6 +100,31 @@ public sealed class UnlockedVolume : IDisposable
         AesGcmKeyWrap.Wrap(kek, _vmk.Span, Volume.VmkAad(metadata.VolumeId, record), record.WrappedVmk);
         _volume.Commit(metadata, _vmk.Span);
     }
+
+    /// <summary>
+    /// Suspends TPM protection before an intended change of measured state (firmware or boot-chain update), the way
+    /// Suspend-BitLocker does but without a clear key on disk: every tpm protector not yet suspended has its key
+    /// unsealed (the TPM checks the PCRs and the PIN) and sealed again to no PCR, still bound to this TPM and still
+    /// needing the PIN when it has one; its parameters record the PCRs it was bound to. Unlocking through the TPM then
+    /// works whatever the PCRs hold, until <see cref="ResumeTpmProtection"/>. Each protector is committed on its own.
+    /// </summary>
+    /// <param name="credential">The TPM (device) and the PIN of PIN protectors; its <c>Pcrs</c> are not used.</param>
+    /// <param name="kdf">Argon2id cost for a PIN protector resealed with a fresh key (only when the PCRs changed already).</param>
+    /// <returns>The ids of the protectors suspended now (empty when all were suspended already).</returns>
+    /// <exception cref="VolumeException">No tpm protector (ProtectorNotFound), PIN missing (SecretMissing), TPM failure (ProtectorFailure).</exception>
+    public IReadOnlyList<Guid> SuspendTpmProtection(TpmCredential credential, KdfOptions? kdf = null) =>
+        TpmProtectorHandler.SetSuspended(this, suspend: true, credential, kdf ?? new KdfOptions());
+
+    /// <summary>
+    /// Resumes TPM protection: every suspended tpm protector is sealed again to the PCRs it recorded, at their current
+    /// values (so after the intended change), and its suspended mark cleared. Unsuspended protectors are left alone.
+    /// </summary>
+    /// <param name="credential">The TPM (device) and the PIN of PIN protectors.</param>
+    /// <param name="kdf">Not used by resume (the PIN's Argon2id parameters stay); accepted for symmetry.</param>
+    /// <returns>The ids of the protectors resumed now (empty when none was suspended).</returns>
+    /// <exception cref="VolumeException">No tpm protector, PIN missing or wrong, TPM failure.</exception>
+    public IReadOnlyList<Guid> ResumeTpmProtection(TpmCredential credential, KdfOptions? kdf = null) =>
+        TpmProtectorHandler.SetSuspended(this, suspend: false, credential, kdf ?? KdfOptions.Minimal);
 
     /// <summary>
     /// Rotation: a new VMK re-wraps the FVEK and every protector, whose KEKs are derived from <paramref name="secrets"/>.

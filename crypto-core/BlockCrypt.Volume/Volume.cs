@@ -82,8 +82,11 @@ public sealed partial class Volume : IDisposable
     private static ProtectorInfo Describe(ProtectorRecord p)
     {
         var handler = ProtectorHandlers.Find(p.Kind);
-        return new ProtectorInfo(p.Id, p.Kind, ProtectorHandlers.NameOf(p.Kind), p.Created, p.Description,
+        var info = new ProtectorInfo(p.Id, p.Kind, ProtectorHandlers.NameOf(p.Kind), p.Created, p.Description,
             handler?.Describe(p) ?? "no handler for this kind in this build");
+        return TpmProtectorHandler.GetState(p) is { } tpm
+            ? info with { Pcrs = tpm.Pcrs.Indices, RequiresPin = tpm.HasPin, Suspended = tpm.Suspended }
+            : info;
     }
 
     /// <summary>

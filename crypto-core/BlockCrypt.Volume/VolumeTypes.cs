@@ -59,9 +59,23 @@ public sealed class VolumeCreateOptions
 }
 
 /// <summary>Public view of a protector (no secrets).</summary>
-public sealed record ProtectorInfo(Guid Id, ProtectorKind Kind, string KindName, DateTimeOffset Created, string Description, string Details);
+public sealed record ProtectorInfo(Guid Id, ProtectorKind Kind, string KindName, DateTimeOffset Created, string Description, string Details)
+{
+    /// <summary>tpm: the PCRs (sha256 bank) the protector binds, or while suspended the PCRs it will bind on resume; else empty.</summary>
+    public IReadOnlyList<int> Pcrs { get; init; } = [];
+
+    /// <summary>tpm: unsealing needs a PIN.</summary>
+    public bool RequiresPin { get; init; }
+
+    /// <summary>tpm: suspended (sealed to no PCR until <see cref="UnlockedVolume.ResumeTpmProtection"/>).</summary>
+    public bool Suspended { get; init; }
+}
 
 /// <summary>What <c>status</c> shows: layout, copies and protectors (all unauthenticated until unlocked).</summary>
 public sealed record VolumeStatus(
     Guid VolumeId, ushort FormatVersion, string Cipher, int SectorSize, long DataOffset, long DataSize, ulong Sequence,
-    DateTimeOffset Created, IReadOnlyList<CopyHealth> Copies, IReadOnlyList<ProtectorInfo> Protectors);
+    DateTimeOffset Created, IReadOnlyList<CopyHealth> Copies, IReadOnlyList<ProtectorInfo> Protectors)
+{
+    /// <summary>True when any tpm protector is suspended (BitLocker's ProtectionStatus "Off"/suspended).</summary>
+    public bool ProtectionSuspended => Protectors.Any(p => p.Suspended);
+}

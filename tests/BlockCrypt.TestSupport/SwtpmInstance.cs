@@ -36,10 +36,29 @@ public sealed partial class SwtpmInstance : IDisposable
     public string Tcti => $"swtpm:host=127.0.0.1,port={Port}";
 
     /// <summary>Starts a new instance, retrying on another port when the chosen one is taken.</summary>
-    public static SwtpmInstance Start()
+    public static SwtpmInstance Start() => StartIn(NewStateDir());
+
+    /// <summary>
+    /// Starts an instance on a copy of the files of <paramref name="stateDir"/> (e.g. a saved tpm2-00.permall: the
+    /// same seeds, so objects sealed by that TPM load again). The original is not modified.
+    /// </summary>
+    public static SwtpmInstance StartFromState(string stateDir)
+    {
+        string dir = NewStateDir();
+        foreach (string file in Directory.EnumerateFiles(stateDir, "*.permall"))
+            File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
+        return StartIn(dir);
+    }
+
+    private static string NewStateDir()
     {
         string dir = Path.Combine(Path.GetTempPath(), "bc-swtpm-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    private static SwtpmInstance StartIn(string dir)
+    {
         try
         {
             for (int attempt = 0; attempt < 20; attempt++)

@@ -26,6 +26,15 @@ public sealed class PcrSelection : IEquatable<PcrSelection>
     /// <summary>The default selection: PCR 7 (Secure Boot state) in the sha256 bank.</summary>
     public static PcrSelection Default { get; } = new([7]);
 
+    /// <summary>
+    /// No PCR (sha256 bank): sealing to it gives an object bound to the TPM (and the PIN) but to no PCR value; used
+    /// while TPM protection is suspended.
+    /// </summary>
+    public static PcrSelection None { get; } = new([]);
+
+    /// <summary>True when no PCR is selected.</summary>
+    public bool IsEmpty => _indices.Length == 0;
+
     /// <summary>The bank (TPM_ALG_ID).</summary>
     public ushort HashAlg { get; }
 

@@ -35,9 +35,15 @@ public static class TpmPolicy
         return SHA256.HashData(buffer);
     }
 
-    /// <summary>The digest of the sealing policy: PolicyPCR(pcrs) then, with a PIN, PolicyAuthValue.</summary>
+    /// <summary>
+    /// The digest of the sealing policy: PolicyPCR(pcrs) then, with a PIN, PolicyAuthValue. With no PCR selected
+    /// (<see cref="PcrSelection.None"/>) it is PolicyAuthValue alone, with or without a PIN (the authValue is then
+    /// empty): the object stays usable only through a policy session on this TPM, whatever the PCRs hold.
+    /// </summary>
     public static byte[] SealingPolicy(PcrSelection pcrs, IReadOnlyDictionary<int, byte[]> values, bool withPin)
     {
+        ArgumentNullException.ThrowIfNull(pcrs);
+        if (pcrs.IsEmpty) return ExtendAuthValue(new byte[32]);
         byte[] digest = ExtendPcr(new byte[32], pcrs, values);
         return withPin ? ExtendAuthValue(digest) : digest;
     }

@@ -72,8 +72,9 @@ public sealed class TpmSealedObject
             if (flags > 1) throw new TpmProtocolException($"unknown sealed object flags 0x{flags:X2}");
             byte[] srkName = r.ReadSized("SRK name", 66).ToArray();
             var banks = PcrSelection.ReadList(ref r);
-            if (banks.Length != 1 || banks[0].HashAlg != TpmAlg.Sha256 || banks[0].Indices.Count == 0)
-                throw new TpmProtocolException("the sealed object must bind one or more sha256 PCRs");
+            // An empty selection is a PCR-less object (PcrSelection.None, TPM protection suspended).
+            if (banks.Length != 1 || banks[0].HashAlg != TpmAlg.Sha256)
+                throw new TpmProtocolException("the sealed object must name the sha256 PCR bank");
             var values = new SortedDictionary<int, byte[]>();
             foreach (int i in banks[0].Indices)
             {

@@ -81,8 +81,9 @@ public sealed partial class TpmSealer
                 using var session = client.StartAuthSession(TpmSessionType.Policy, srk);
                 try
                 {
-                    client.PolicyPcr(session, sealedObject.Pcrs);
-                    if (sealedObject.HasPin) client.PolicyAuthValue(session);
+                    // Same order as TpmPolicy.SealingPolicy; with no PCR the policy is PolicyAuthValue alone.
+                    if (!sealedObject.Pcrs.IsEmpty) client.PolicyPcr(session, sealedObject.Pcrs);
+                    if (sealedObject.HasPin || sealedObject.Pcrs.IsEmpty) client.PolicyAuthValue(session);
                     return client.Unseal(item, TpmAuth.With(session, authValue, TpmaSession.Encrypt), result);
                 }
                 catch (TpmException e) when (e is not TpmProtocolException and not TpmUnavailableException and not TpmUnsealException)

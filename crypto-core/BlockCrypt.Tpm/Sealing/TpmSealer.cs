@@ -29,14 +29,15 @@ public sealed partial class TpmSealer
     /// Seals <paramref name="secret"/> (1..128 bytes) to the current values of <paramref name="pcrs"/>; a non-empty
     /// <paramref name="pin"/> adds PolicyAuthValue and makes the object subject to dictionary-attack lockout.
     /// The secret and the PIN cross the wire only inside TPM2_Create's encrypted first parameter.
+    /// <see cref="PcrSelection.None"/> seals to no PCR (see <see cref="TpmPolicy.SealingPolicy"/>).
     /// </summary>
     public TpmSealedObject Seal(ReadOnlySpan<byte> secret, PcrSelection pcrs, ReadOnlySpan<byte> pin)
     {
         ArgumentNullException.ThrowIfNull(pcrs);
         if (secret.IsEmpty || secret.Length > MaxSecretSize)
             throw new ArgumentException($"the secret must have 1..{MaxSecretSize} bytes", nameof(secret));
-        if (pcrs.HashAlg != TpmAlg.Sha256 || pcrs.Indices.Count == 0)
-            throw new ArgumentException("seal to at least one PCR of the sha256 bank", nameof(pcrs));
+        if (pcrs.HashAlg != TpmAlg.Sha256)
+            throw new ArgumentException("seal to PCRs of the sha256 bank", nameof(pcrs));
         bool hasPin = !pin.IsEmpty;
         byte[] authValue = hasPin ? PinToAuthValue(pin) : [];
         byte[] secretCopy = secret.ToArray();
@@ -47,7 +48,7 @@ public sealed partial class TpmSealer
                 var srk = GetStorageRootKey(client);
                 try
                 {
-                    var values = client.PcrRead(pcrs);
+                    IReadOnlyDictionary<int, byte[]> values = pcrs.IsEmpty ? new Dictionary<int, byte[]>() : client.PcrRead(pcrs);
                     byte[] policy = TpmPolicy.SealingPolicy(pcrs, values, hasPin);
                     var template = TpmPublic.SealedDataTemplate(policy, dictionaryAttackProtected: hasPin);
                     using var session = client.StartAuthSession(TpmSessionType.Hmac, srk);

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using BlockCrypt.Tpm.Marshalling;
 using BlockCrypt.Tpm.Sealing;
 using BlockCrypt.Volume.Kdf;
 
@@ -10,12 +11,16 @@ namespace BlockCrypt.Volume.Protectors;
 /// The <c>tpm</c> protector kind (issue 4): a random 32-byte key sealed to the TPM's SRK under PolicyPCR (plus
 /// PolicyAuthValue with a PIN). The KEK is HKDF-SHA256(unsealed key || Argon2id(PIN)), salted with the volume and
 /// protector ids, so a sealed object that leaks from the TPM still needs the PIN. Parameters (little-endian):
-/// u8 version 1, u8 flags (bit 0: PIN), u16 argon2 blob length, argon2 blob (docs/format.md §5.1 layout, empty
-/// without PIN), u16 sealed length, the <see cref="TpmSealedObject"/> bytes. Credential: <see cref="TpmCredential"/>.
+/// u8 version 1, u8 flags (bit 0: PIN, bit 1: suspended), u16 argon2 blob length, argon2 blob (docs/format.md §5.1
+/// layout, empty without PIN), u16 sealed length, the <see cref="TpmSealedObject"/> bytes, and only when suspended a
+/// u32 mask of the intended PCRs (docs/format.md §5.5). Credential: <see cref="TpmCredential"/>.
 /// </summary>
-public sealed class TpmProtectorHandler : IProtectorHandler
+public sealed partial class TpmProtectorHandler : IProtectorHandler
 {
     private const byte Version = 1;
+    private const byte FlagPin = 1;
+    private const byte FlagSuspended = 2;
+    private const int IntendedMaskLength = 4;
     private const int KeyLength = 32;
     private static readonly byte[] Info = Encoding.ASCII.GetBytes("BlockCrypt v1 tpm KEK");
 
@@ -36,12 +41,17 @@ public sealed class TpmProtectorHandler : IProtectorHandler
     {
         var credential = context.Secrets.Get<TpmCredential>()
             ?? throw new VolumeException(VolumeErrorCode.SecretMissing, "A tpm protector needs a TPM (--tpm-device or BLOCKCRYPT_TPM).");
-        return new ProtectorCreateResult { Parameters = SealNew(credential, context.Kdf, context.VolumeId, context.ProtectorId, kek) };
+        return new ProtectorCreateResult { Parameters = SealNew(credential, credential.Pcrs, null, context.Kdf, context.VolumeId, context.ProtectorId, kek) };
     }
 
-    /// <summary>Seals a fresh key to the credential's PCRs and derives the KEK; returns the parameter blob.</summary>
-    internal static byte[] SealNew(TpmCredential credential, KdfOptions kdf, Guid volumeId, Guid protectorId, Span<byte> kek)
+    /// <summary>
+    /// Seals a fresh key to <paramref name="pcrs"/> and derives the KEK; returns the parameter blob. With
+    /// <paramref name="intended"/> the protector is suspended: <paramref name="pcrs"/> must be <see cref="PcrSelection.None"/>.
+    /// </summary>
+    internal static byte[] SealNew(TpmCredential credential, PcrSelection pcrs, PcrSelection? intended, KdfOptions kdf, Guid volumeId, Guid protectorId, Span<byte> kek)
     {
+        if (pcrs.IsEmpty != intended is not null)
+            throw new VolumeException(VolumeErrorCode.InvalidArgument, "A tpm protector is sealed to at least one PCR (no PCR only while suspended).");
         bool hasPin = !credential.Pin.IsEmpty;
         Span<byte> key = stackalloc byte[KeyLength];
         Span<byte> pinKey = stackalloc byte[KeyLength];
@@ -60,22 +70,14 @@ public sealed class TpmProtectorHandler : IProtectorHandler
             TpmSealedObject sealedObject;
             try
             {
-                sealedObject = credential.Sealer().Seal(key, credential.Pcrs, credential.Pin);
+                sealedObject = credential.Sealer().Seal(key, pcrs, credential.Pin);
             }
             catch (TpmUnsealException e)
             {
                 throw Failure(null, e);
             }
             DeriveKek(key, hasPin ? pinKey : [], volumeId, protectorId, kek);
-            byte[] sealedBytes = sealedObject.ToBytes();
-            byte[] blob = new byte[6 + argon.Length + sealedBytes.Length];
-            blob[0] = Version;
-            blob[1] = hasPin ? (byte)1 : (byte)0;
-            BinaryPrimitives.WriteUInt16LittleEndian(blob.AsSpan(2), (ushort)argon.Length);
-            argon.CopyTo(blob, 4);
-            BinaryPrimitives.WriteUInt16LittleEndian(blob.AsSpan(4 + argon.Length), (ushort)sealedBytes.Length);
-            sealedBytes.CopyTo(blob, 6 + argon.Length);
-            return blob;
+            return BuildParameters(hasPin, argon, sealedObject.ToBytes(), intended);
         }
         finally
         {
@@ -89,7 +91,7 @@ public sealed class TpmProtectorHandler : IProtectorHandler
     {
         var credential = context.Credentials.Get<TpmCredential>();
         if (credential is null) return false;
-        var (hasPin, argon, salt, sealedObject) = Parse(record);
+        var (hasPin, argon, salt, _, sealedObject, _) = Parse(record);
         if (hasPin && credential.Pin.IsEmpty)
             throw Failure(record.Id, new TpmUnsealException(TpmFailure.PinRequired, "this protector needs its PIN (give it with --pin-stdin)"));
         Span<byte> key = stackalloc byte[TpmSealer.MaxSecretSize];
@@ -125,8 +127,9 @@ public sealed class TpmProtectorHandler : IProtectorHandler
     {
         try
         {
-            var (hasPin, argon, _, sealedObject) = Parse(record);
-            return $"PCRs {sealedObject.Pcrs}" + (hasPin ? $", PIN (Argon2id m={argon.MemoryKiB} KiB t={argon.Iterations} p={argon.Lanes})" : ", no PIN");
+            var (hasPin, argon, _, _, sealedObject, intended) = Parse(record);
+            string pcrs = intended is null ? $"PCRs {sealedObject.Pcrs}" : $"SUSPENDED: no PCR policy (resumes to PCRs {intended})";
+            return pcrs + (hasPin ? $", PIN (Argon2id m={argon.MemoryKiB} KiB t={argon.Iterations} p={argon.Lanes})" : ", no PIN");
         }
         catch (VolumeException e)
         {
@@ -134,17 +137,20 @@ public sealed class TpmProtectorHandler : IProtectorHandler
         }
     }
 
-    /// <summary>Whether the stored protector requires a PIN, and the PCRs it binds (for reseal).</summary>
-    public static (bool HasPin, BlockCrypt.Tpm.Marshalling.PcrSelection Pcrs) Inspect(UnlockedVolume volume, Guid id)
+    /// <summary>
+    /// Whether the stored protector requires a PIN, and the PCRs it binds (for reseal); for a suspended protector the
+    /// PCRs it is meant to bind (so a reseal binds them again and ends the suspension).
+    /// </summary>
+    public static (bool HasPin, PcrSelection Pcrs) Inspect(UnlockedVolume volume, Guid id)
     {
         ArgumentNullException.ThrowIfNull(volume);
         return Inspect(Find(volume, id));
     }
 
-    private static (bool HasPin, BlockCrypt.Tpm.Marshalling.PcrSelection Pcrs) Inspect(ProtectorRecord record)
+    private static (bool HasPin, PcrSelection Pcrs) Inspect(ProtectorRecord record)
     {
-        var (hasPin, _, _, sealedObject) = Parse(record);
-        return (hasPin, sealedObject.Pcrs);
+        var (hasPin, _, _, _, sealedObject, intended) = Parse(record);
+        return (hasPin, intended ?? sealedObject.Pcrs);
     }
 
     private static ProtectorRecord Find(UnlockedVolume volume, Guid id)
@@ -171,7 +177,7 @@ public sealed class TpmProtectorHandler : IProtectorHandler
         Span<byte> kek = stackalloc byte[KeyLength];
         try
         {
-            byte[] parameters = SealNew(credential, kdf, volume.Volume.Id, id, kek);
+            byte[] parameters = SealNew(credential, credential.Pcrs, null, kdf, volume.Volume.Id, id, kek);
             volume.ReplaceProtector(id, parameters, kek);
         }
         finally
@@ -198,12 +204,13 @@ public sealed class TpmProtectorHandler : IProtectorHandler
         }
     }
 
-    private static (bool HasPin, Argon2idParameters Argon, byte[] Salt, TpmSealedObject Sealed) Parse(ProtectorRecord record)
+    private static Parsed Parse(ProtectorRecord record)
     {
         ReadOnlySpan<byte> p = record.Parameters;
         VolumeException Bad(string why) => new(VolumeErrorCode.MetadataDamaged, $"Protector {record.Id} has malformed tpm parameters: {why}.");
-        if (p.Length < 6 || p[0] != Version || p[1] > 1) throw Bad("bad header");
-        bool hasPin = p[1] == 1;
+        if (p.Length < 6 || p[0] != Version || (p[1] & ~(FlagPin | FlagSuspended)) != 0) throw Bad("bad header");
+        bool hasPin = (p[1] & FlagPin) != 0;
+        bool suspended = (p[1] & FlagSuspended) != 0;
         int argonLength = BinaryPrimitives.ReadUInt16LittleEndian(p[2..]);
         if (4 + argonLength + 2 > p.Length) throw Bad("truncated");
         Argon2idParameters argon = default;
@@ -217,7 +224,8 @@ public sealed class TpmProtectorHandler : IProtectorHandler
         }
         else if (argonLength != 0) throw Bad("KDF parameters without a PIN");
         int sealedLength = BinaryPrimitives.ReadUInt16LittleEndian(p[(4 + argonLength)..]);
-        if (6 + argonLength + sealedLength != p.Length) throw Bad("length mismatch");
+        int tail = suspended ? IntendedMaskLength : 0;
+        if (6 + argonLength + sealedLength + tail != p.Length) throw Bad("length mismatch");
         TpmSealedObject sealedObject;
         try
         {
@@ -228,8 +236,42 @@ public sealed class TpmProtectorHandler : IProtectorHandler
             throw new VolumeException(VolumeErrorCode.MetadataDamaged, $"Protector {record.Id}: {e.Message}", e);
         }
         if (sealedObject.HasPin != hasPin) throw Bad("PIN flag mismatch");
-        return (hasPin, argon, salt, sealedObject);
+        // Suspended ⇔ sealed to no PCR: a PCR-less object without the flag (or the reverse) is refused.
+        if (sealedObject.Pcrs.IsEmpty != suspended) throw Bad(suspended ? "suspended but sealed to PCRs" : "sealed to no PCR");
+        PcrSelection? intended = null;
+        if (suspended)
+        {
+            uint mask = BinaryPrimitives.ReadUInt32LittleEndian(p[^IntendedMaskLength..]);
+            if (mask == 0 || mask >> (PcrSelection.MaxPcr + 1) != 0) throw Bad("bad intended PCR mask");
+            intended = new PcrSelection(Enumerable.Range(0, PcrSelection.MaxPcr + 1).Where(i => (mask & (1u << i)) != 0));
+        }
+        return new Parsed(hasPin, argon, salt, p.Slice(4, argonLength).ToArray(), sealedObject, intended);
     }
+
+    /// <summary>Lays out the parameters (docs/format.md §5.5); <paramref name="intended"/> non-null marks the protector suspended.</summary>
+    private static byte[] BuildParameters(bool hasPin, ReadOnlySpan<byte> argon, ReadOnlySpan<byte> sealedBytes, PcrSelection? intended)
+    {
+        int tail = intended is null ? 0 : IntendedMaskLength;
+        byte[] blob = new byte[6 + argon.Length + sealedBytes.Length + tail];
+        blob[0] = Version;
+        blob[1] = (byte)((hasPin ? FlagPin : 0) | (intended is null ? 0 : FlagSuspended));
+        BinaryPrimitives.WriteUInt16LittleEndian(blob.AsSpan(2), (ushort)argon.Length);
+        argon.CopyTo(blob.AsSpan(4));
+        BinaryPrimitives.WriteUInt16LittleEndian(blob.AsSpan(4 + argon.Length), (ushort)sealedBytes.Length);
+        sealedBytes.CopyTo(blob.AsSpan(6 + argon.Length));
+        if (intended is not null)
+        {
+            if (intended.HashAlg != BlockCrypt.Tpm.TpmAlg.Sha256 || intended.IsEmpty)
+                throw new VolumeException(VolumeErrorCode.InvalidArgument, "A suspended tpm protector records at least one sha256 PCR to resume to.");
+            uint mask = 0;
+            foreach (int i in intended.Indices) mask |= 1u << i;
+            BinaryPrimitives.WriteUInt32LittleEndian(blob.AsSpan(blob.Length - IntendedMaskLength), mask);
+        }
+        return blob;
+    }
+
+    /// <summary>The parsed parameters: PIN, its Argon2id cost and salt (and the raw blob), the sealed object, and the intended PCRs when suspended.</summary>
+    private readonly record struct Parsed(bool HasPin, Argon2idParameters Argon, byte[] Salt, byte[] ArgonBlob, TpmSealedObject Sealed, PcrSelection? Intended);
 
     private static VolumeException Failure(Guid? id, TpmUnsealException e) =>
         new(VolumeErrorCode.ProtectorFailure, (id is { } g ? $"tpm protector {g}: " : "tpm: ") + e.Message, e);

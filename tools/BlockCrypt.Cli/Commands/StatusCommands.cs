@@ -76,6 +76,10 @@ public sealed class StatusCommands : ICommandGroup
             o.WriteLine($"Data size:     {status.DataSize} bytes");
             o.WriteLine($"Created:       {status.Created:yyyy-MM-dd HH:mm:ss}Z");
             o.WriteLine($"Sequence:      {status.Sequence}");
+            if (status.Protectors.Any(p => p.Kind == Volume.Protectors.ProtectorKind.Tpm))
+                o.WriteLine(status.ProtectionSuspended
+                    ? "TPM protection: SUSPENDED (tpm protectors sealed to no PCR; 'blockcrypt protector resume' binds them again)"
+                    : "TPM protection: on");
             o.WriteLine("Metadata copies:");
             foreach (var copy in status.Copies)
                 o.WriteLine($"  {copy.Index}  offset {copy.Offset,-8} {copy.State.ToString().ToLowerInvariant(),-11} seq {copy.Sequence}{(copy.Detail.Length > 0 ? "  (" + copy.Detail + ")" : "")}");
@@ -107,6 +111,7 @@ public sealed class StatusCommands : ICommandGroup
             w.WriteNumber("dataSize", s.DataSize);
             w.WriteString("created", s.Created);
             w.WriteNumber("sequence", s.Sequence);
+            w.WriteBoolean("protectionSuspended", s.ProtectionSuspended);
             w.WriteStartArray("copies");
             foreach (var copy in s.Copies)
             {
@@ -128,6 +133,14 @@ public sealed class StatusCommands : ICommandGroup
                 w.WriteString("created", p.Created);
                 w.WriteString("description", p.Description);
                 w.WriteString("details", p.Details);
+                if (p.Kind == Volume.Protectors.ProtectorKind.Tpm)
+                {
+                    w.WriteStartArray("pcrs");
+                    foreach (int pcr in p.Pcrs) w.WriteNumberValue(pcr);
+                    w.WriteEndArray();
+                    w.WriteBoolean("requiresPin", p.RequiresPin);
+                    w.WriteBoolean("suspended", p.Suspended);
+                }
                 w.WriteEndObject();
             }
             w.WriteEndArray();

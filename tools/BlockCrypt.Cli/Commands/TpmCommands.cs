@@ -96,7 +96,10 @@ public sealed class TpmNewProtectorOptions : INewProtectorOptions
     }
 }
 
-/// <summary><c>protector reseal</c>: re-seal TPM protectors to the current PCR values after an intended change.</summary>
+/// <summary>
+/// <c>protector reseal</c>: re-seal TPM protectors to the current PCR values after an intended change;
+/// <c>protector suspend</c> / <c>protector resume</c>: seal them to no PCR around such a change, then back.
+/// </summary>
 public sealed class TpmCommands : ICommandGroup
 {
     /// <inheritdoc/>
@@ -111,7 +114,49 @@ public sealed class TpmCommands : ICommandGroup
             Options = [TpmNewProtectorOptions.Pcrs, .. NewProtectors.KdfOptionList],
             Run = Reseal,
         },
+        new CliCommand
+        {
+            Name = "protector suspend", Summary = "suspend TPM protection before an intended change (firmware update)", Arguments = "CONTAINER",
+            MinArguments = 1, Unlocks = true,
+            Description = "Unlock with any protector; every tpm protector is then sealed to no PCR (still to this TPM, still behind its\n" +
+                          "PIN) and remembers its PCRs, so TPM unlock keeps working through the change. Run 'blockcrypt protector resume'\n" +
+                          "afterwards. A PIN protector needs its PIN (--pin-stdin, after any passphrase).",
+            Options = [.. NewProtectors.KdfOptionList],
+            Run = c => SetSuspended(c, suspend: true),
+        },
+        new CliCommand
+        {
+            Name = "protector resume", Summary = "resume TPM protection: seal suspended protectors to their PCRs again", Arguments = "CONTAINER",
+            MinArguments = 1, Unlocks = true,
+            Description = "After the intended change, seal every suspended tpm protector again to the PCRs it recorded, at their current\n" +
+                          "values. A PIN protector needs its PIN (--pin-stdin, after any passphrase).",
+            Run = c => SetSuspended(c, suspend: false),
+        },
     ];
+
+    private static int SetSuspended(CommandContext c, bool suspend)
+    {
+        using var credentials = c.UnlockCredentials();
+        using var volume = Volume.Volume.Open(c.Arg(0));
+        using var unlocked = volume.Unlock(credentials);
+        if (!unlocked.GetStatus().Protectors.Any(p => p.Kind == ProtectorKind.Tpm))
+            throw new CliException(ExitCodes.InvalidArgument, $"This volume has no tpm protector to {(suspend ? "suspend" : "resume")}.");
+        var given = credentials.Get<TpmCredential>();
+        using var credential = new TpmCredential(c.Args.Get("tpm-device"), given is null ? [] : given.Pin);
+        IReadOnlyList<Guid> changed = suspend
+            ? unlocked.SuspendTpmProtection(credential, NewProtectors.Kdf(c.Args))
+            : unlocked.ResumeTpmProtection(credential);
+        var now = unlocked.GetStatus().Protectors.ToDictionary(p => p.Id);
+        foreach (Guid id in changed)
+        {
+            string pcrs = "sha256:" + string.Join(',', now[id].Pcrs);
+            c.Out.WriteLine(suspend
+                ? $"Suspended tpm protector {id}: sealed to no PCR until 'blockcrypt protector resume' (then PCRs {pcrs})"
+                : $"Resumed tpm protector {id}: sealed to PCRs {pcrs} at their current values");
+        }
+        if (changed.Count == 0) c.Out.WriteLine(suspend ? "TPM protection is already suspended." : "TPM protection is not suspended; nothing to resume.");
+        return ExitCodes.Ok;
+    }
 
     private static int Reseal(CommandContext c)
     {
