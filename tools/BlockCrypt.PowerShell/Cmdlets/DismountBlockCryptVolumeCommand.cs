@@ -60,7 +60,7 @@ public sealed class DismountBlockCryptVolumeCommand : BlockCryptCmdlet
             if (PassThru && container is not null)
             {
                 using var volume = Volume.Volume.Open(container, readOnly: true);
-                WriteObject(VolumeView.Create(container, volume.GetStatus(), authenticated: false, ProtectionStatusOf(volume)));
+                WriteObject(VolumeView.Create(container, volume.GetStatus(), authenticated: false));
             }
         });
     }

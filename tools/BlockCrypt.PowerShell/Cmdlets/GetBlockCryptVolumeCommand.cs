@@ -25,7 +25,7 @@ public sealed class GetBlockCryptVolumeCommand : BlockCryptCmdlet
             Guard(path, () =>
             {
                 using var volume = Volume.Volume.Open(path, readOnly: true);
-                WriteObject(VolumeView.Create(path, volume.GetStatus(), authenticated: false, ProtectionStatusOf(volume)));
+                WriteObject(VolumeView.Create(path, volume.GetStatus(), authenticated: false));
             });
         }
     }

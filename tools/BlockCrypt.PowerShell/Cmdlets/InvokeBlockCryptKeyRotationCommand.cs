@@ -30,7 +30,7 @@ public sealed class InvokeBlockCryptKeyRotationCommand : UnlockingCmdlet
             using (unlocked)
             {
                 WithProgress("Invoke-BlockCryptKeyRotation " + path, "Re-wrapping every protector (KDF / TPM)", () => unlocked.Rotate(credentials));
-                WriteObject(VolumeView.Create(path, unlocked.GetStatus(), authenticated: true, ProtectionStatusOf(volume)));
+                WriteObject(VolumeView.Create(path, unlocked.GetStatus(), authenticated: true));
             }
         });
     }

@@ -114,7 +114,7 @@ public sealed class NewBlockCryptVolumeCommand : NewProtectorCmdlet
                 var created = results[0];
                 var protectors = status.Protectors.Select(p =>
                     VolumeView.Protector(path, status.VolumeId, p, p.Id == created.Id ? created.RecoveryPassword : null));
-                output = VolumeView.Create(path, status, authenticated: true, "On", protectors);
+                output = VolumeView.Create(path, status, authenticated: true, protectors);
                 foreach (var r in results) r.Dispose();
             }
             WriteObject(output);

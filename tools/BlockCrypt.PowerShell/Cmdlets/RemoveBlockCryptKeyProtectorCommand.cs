@@ -47,7 +47,7 @@ public sealed class RemoveBlockCryptKeyProtectorCommand : UnlockingCmdlet
             using (unlocked)
             {
                 unlocked.RemoveProtector(KeyProtectorId);
-                if (PassThru) WriteObject(VolumeView.Create(path, unlocked.GetStatus(), authenticated: true, ProtectionStatusOf(volume)));
+                if (PassThru) WriteObject(VolumeView.Create(path, unlocked.GetStatus(), authenticated: true));
             }
         });
     }

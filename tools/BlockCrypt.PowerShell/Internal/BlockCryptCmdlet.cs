@@ -58,7 +58,4 @@ public abstract class BlockCryptCmdlet : PSCmdlet
     /// <summary><see cref="WithProgress{T}"/> without a result.</summary>
     protected void WithProgress(string activity, string status, Action work) =>
         WithProgress<bool>(activity, status, () => { work(); return true; });
-
-    /// <summary>The protection status of an open volume: 'Suspended' while TPM protection is suspended, else 'On'.</summary>
-    protected static string ProtectionStatusOf(Volume.Volume volume) => TpmSuspension.IsSuspended(volume) ? "Suspended" : "On";
 }

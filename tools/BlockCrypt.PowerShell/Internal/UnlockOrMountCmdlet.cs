@@ -38,23 +38,21 @@ public abstract class UnlockOrMountCmdlet : UnlockingCmdlet
                 using (volume)
                 using (unlocked)
                 {
-                    WriteObject(VolumeView.Create(path, unlocked.GetStatus(), authenticated: true, ProtectionStatusOf(volume)));
+                    WriteObject(VolumeView.Create(path, unlocked.GetStatus(), authenticated: true));
                 }
                 return;
             }
             string target = ResolvePath(mountPoint);
             if (!ShouldProcess(path, $"Mount at {target}{(ReadOnly ? " (read-only)" : "")}")) return;
             VolumeStatus? status = null;
-            string protection = "On";
             var options = new MountHostOptions { Container = path, MountPoint = target, ReadOnly = ReadOnly };
             var mount = WithProgress("Mounting " + path, "Unlocking and mounting at " + target, () => InProcessMount.Start(options, () =>
             {
-                var (volume, unlocked) = Credentials.OpenUnlocked(path, credentials, ReadOnly);
+                var (_, unlocked) = Credentials.OpenUnlocked(path, credentials, ReadOnly);
                 status = unlocked.GetStatus();
-                protection = ProtectionStatusOf(volume);
                 return MountSource.ForUnlockedVolume(unlocked);
             }, MountTimeout));
-            WriteObject(VolumeView.Create(path, status!, authenticated: true, protection));
+            WriteObject(VolumeView.Create(path, status!, authenticated: true));
             WriteVerbose($"Mounted {path} at {mount.MountPoint}; Dismount-BlockCryptVolume -MountPoint {mount.MountPoint} unmounts it.");
         });
     }

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using BlockCrypt.Volume;
 using BlockCrypt.Volume.Format;
 using BlockCrypt.Volume.Protectors;
@@ -6,10 +5,10 @@ using BlockCrypt.Volume.Protectors;
 namespace BlockCrypt.PowerShell.Internal;
 
 /// <summary>Builds the pipeline objects from the library's <see cref="VolumeStatus"/> and <see cref="ProtectorInfo"/>.</summary>
-internal static partial class VolumeView
+internal static class VolumeView
 {
     /// <summary>The volume object for <paramref name="status"/> of the container at <paramref name="path"/>.</summary>
-    public static BlockCryptVolume Create(string path, VolumeStatus status, bool authenticated, string protectionStatus,
+    public static BlockCryptVolume Create(string path, VolumeStatus status, bool authenticated,
         IEnumerable<BlockCryptKeyProtector>? protectors = null)
     {
         string? mountPoint = SessionMounts.MountPointOf(path);
@@ -22,7 +21,7 @@ internal static partial class VolumeView
             Cipher = status.Cipher == "aes-xts-128" ? "AES-128-XTS" : "AES-256-XTS",
             MetadataCopiesValid = status.Copies.Count(c => c.State == CopyState.Current),
             KeyProtector = [.. protectors ?? status.Protectors.Select(p => Protector(path, status.VolumeId, p))],
-            ProtectionStatus = protectionStatus,
+            ProtectionStatus = status.ProtectionSuspended ? "Suspended" : "On",
             MountPoint = mountPoint,
             LockStatus = mountPoint is null ? "Locked" : "Mounted",
             MetadataAuthenticated = authenticated,
@@ -38,7 +37,7 @@ internal static partial class VolumeView
         {
             KeyProtectorId = p.Id,
             KeyProtectorType = TypeName(p),
-            Pcr = tpm ? ParsePcrs(p.Details) : null,
+            Pcr = tpm ? [.. p.Pcrs] : null,
             CreatedUtc = p.Created.UtcDateTime,
             VolumeId = volumeId,
             Path = path,
@@ -51,21 +50,11 @@ internal static partial class VolumeView
     /// <summary>The KeyProtectorType of a protector (TPM with a PIN is 'TpmPin').</summary>
     public static string TypeName(ProtectorInfo p) => p.Kind switch
     {
-        // TpmProtectorHandler.Describe says "PCRs sha256:7, PIN (...)" or "PCRs sha256:7, no PIN".
-        ProtectorKind.Tpm => p.Details.Contains(", PIN", StringComparison.Ordinal) ? KeyProtectorTypes.TpmPin : KeyProtectorTypes.Tpm,
+        ProtectorKind.Tpm => p.RequiresPin ? KeyProtectorTypes.TpmPin : KeyProtectorTypes.Tpm,
         ProtectorKind.Passphrase => KeyProtectorTypes.Password,
         ProtectorKind.Recovery => KeyProtectorTypes.RecoveryPassword,
         ProtectorKind.KeyFile => KeyProtectorTypes.StartupKey,
         ProtectorKind.Pkcs11 => KeyProtectorTypes.CustomerKey,
         _ => p.KindName,
     };
-
-    private static int[]? ParsePcrs(string details)
-    {
-        var m = PcrList().Match(details);
-        return m.Success ? [.. m.Groups[1].Value.Split(',').Select(int.Parse)] : null;
-    }
-
-    [GeneratedRegex(@"PCRs (?:sha256:)?(\d+(?:,\d+)*)")]
-    private static partial Regex PcrList();
 }
