@@ -258,7 +258,14 @@ Describe 'TPM protectors on swtpm' {
         Unlock-BlockCryptVolume -Path "$Dir/p.bcv" -UnlockWithTpm -TpmDevice $Tpm.Tcti -ErrorAction SilentlyContinue -ErrorVariable err
         $err[0].FullyQualifiedErrorId | Should -BeLike 'BlockCrypt.TpmPcrMismatch,*'
         $err[0].CategoryInfo.Category | Should -Be 'SecurityError'
+        $err[0].ErrorDetails.RecommendedAction | Should -Match 'Resume-BlockCryptVolume'
         (Unlock-BlockCryptVolume -Path "$Dir/p.bcv" -UnlockRecoveryPassword (Sec $rp.RecoveryPassword)).MetadataAuthenticated | Should -BeTrue
+        # The recommended reseal after an intended change: suspend and resume, unlocking with the recovery password.
+        Suspend-BlockCryptVolume -Path "$Dir/p.bcv" -UnlockRecoveryPassword (Sec $rp.RecoveryPassword) -TpmDevice $Tpm.Tcti @Kdf | Out-Null
+        $v = Resume-BlockCryptVolume -Path "$Dir/p.bcv" -UnlockRecoveryPassword (Sec $rp.RecoveryPassword) -TpmDevice $Tpm.Tcti
+        $v.ProtectionStatus | Should -Be 'On'
+        $v.KeyProtector[0].Pcr | Should -Be @(11)
+        (Unlock-BlockCryptVolume -Path "$Dir/p.bcv" -UnlockWithTpm -TpmDevice $Tpm.Tcti).MetadataAuthenticated | Should -BeTrue
     }
 
     It 'suspend: a PCR change does not stop the TPM; resume: it does again' {

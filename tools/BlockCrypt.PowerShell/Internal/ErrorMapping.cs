@@ -22,9 +22,23 @@ internal static class ErrorMapping
     {
         var (reason, category, message) = Map(e);
         var record = new ErrorRecord(e, "BlockCrypt." + reason, category, target);
-        if (message != e.Message) record.ErrorDetails = new ErrorDetails(message);
+        string? action = RecommendedAction(reason);
+        if (message != e.Message || action is not null) record.ErrorDetails = new ErrorDetails(message) { RecommendedAction = action };
         return record;
     }
+
+    /// <summary>What to do next, in the module's terms (the libraries' messages name CLI commands).</summary>
+    private static string? RecommendedAction(string reason) => reason switch
+    {
+        "TpmPcrMismatch" => "Unlock with the recovery password (-UnlockRecoveryPassword). If the change of the measured boot state was " +
+                            "intended, reseal the TPM protectors: Suspend-BlockCryptVolume then Resume-BlockCryptVolume with -UnlockRecoveryPassword.",
+        "PinRequired" => "Give the TPM PIN with -UnlockPin.",
+        "WrongCredential" => "Check the credential; a recovery password (-UnlockRecoveryPassword) opens the volume when others fail.",
+        "NoCredential" => "Give a credential of one of the volume's protectors (see Get-BlockCryptKeyProtector).",
+        "MetadataDamaged" => "Restore a header backup of this volume (blockcrypt header restore).",
+        "AlreadyMounted" or "VolumeMounted" => "Dismount it first with Dismount-BlockCryptVolume.",
+        _ => null,
+    };
 
     /// <summary>(reason, category, message) for <paramref name="e"/>.</summary>
     public static (string Reason, ErrorCategory Category, string Message) Map(Exception e)
