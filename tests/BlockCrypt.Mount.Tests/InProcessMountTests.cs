@@ -60,6 +60,7 @@ public partial class InProcessMountTests
         Assert.That(InProcessMount.FindByMountPoint(v.MountPoint + "/"), Is.SameAs(m));
         Assert.That(InProcessMount.FindByContainer(Path.Combine(v.Root, ".", "vol.bc")), Is.SameAs(m));
         Assert.That(MountLock.FindHost(v.MountPoint), Is.EqualTo(Environment.ProcessId));
+        Assert.That(MountLock.FindMountOf(v.Container), Is.EqualTo(new MountLock.MountRecord(Environment.ProcessId, v.MountPoint, InProcess: true)));
 
         Directory.CreateDirectory(Path.Combine(v.MountPoint, "dir"));
         File.WriteAllBytes(Path.Combine(v.MountPoint, "dir", "data.bin"), data);
@@ -71,6 +72,7 @@ public partial class InProcessMountTests
         Assert.That(InProcessMount.Active, Does.Not.Contain(m));
         Assert.That(InProcessMount.FindByMountPoint(v.MountPoint), Is.Null);
         Assert.That(MountLock.FindHost(v.MountPoint), Is.Null);
+        Assert.That(MountLock.FindMountOf(v.Container), Is.Null);
         using (MountLock.Acquire(v.Container)) { } // released
         var fsck = v.Fsck();
         Assert.That(fsck.ExitCode, Is.EqualTo(0), fsck.ToString());
@@ -183,6 +185,30 @@ public partial class InProcessMountTests
     }
 
     [Test]
+    public void DismountAll_WorkingDirectoryInsideTheMount_MovesOutAndClosesCleanly()
+    {
+        var v = NewVolume();
+        var m = InProcessMount.Start(v.Options(), v.Unlocker(), StartTimeout);
+        Directory.CreateDirectory(Path.Combine(v.MountPoint, "sub"));
+        string saved = Environment.CurrentDirectory;
+        try
+        {
+            Environment.CurrentDirectory = Path.Combine(v.MountPoint, "sub");
+            InProcessMount.DismountAll(TimeSpan.FromSeconds(20));
+            Assert.That(Environment.CurrentDirectory, Is.EqualTo("/"));
+        }
+        finally
+        {
+            Environment.CurrentDirectory = saved;
+        }
+        Assert.That(m.IsMounted, Is.False);
+        Assert.That(FuseMount.IsMounted(v.MountPoint), Is.False);
+        var fsck = v.Fsck();
+        Assert.That(fsck.ExitCode, Is.EqualTo(0), fsck.ToString());
+        Assert.That(fsck.Output + fsck.Error, Does.Not.Contain("Dirty bit"));
+    }
+
+    [Test]
     public void StaticUnmount_InProcessMountOfThisProcess_DismountsIt()
     {
         var v = NewVolume();
@@ -222,6 +248,7 @@ public partial class InProcessMountTests
         Match pid = HostPid().Match(cli.Output);
         if (pid.Success) _cliHosts.Add(int.Parse(pid.Groups[1].Value));
         Assert.That(cli.ExitCode, Is.EqualTo(0), cli.ToString());
+        Assert.That(MountLock.FindMountOf(v.Container), Is.EqualTo(new MountLock.MountRecord(int.Parse(pid.Groups[1].Value), v.OtherMountPoint, InProcess: false)));
         var refused = Assert.Throws<MountException>(() => InProcessMount.Start(v.Options(), v.Unlocker(), StartTimeout));
         Assert.That(refused!.Error, Is.EqualTo(MountError.AlreadyMounted));
         Assert.That(v.UnlockCalls, Is.EqualTo(0));

@@ -37,13 +37,15 @@ public sealed partial class InProcessMount
     }
 
     /// <summary>
-    /// Dismounts every in-process mount (busy ones lazily), those still starting included; never throws.
-    /// The ProcessExit hook calls it, so a session that exits leaves nothing mounted.
+    /// Dismounts every in-process mount (busy ones lazily), those still starting included; never throws. When the
+    /// process's working directory is inside one of them it is first moved to "/". The ProcessExit and SIGTERM hooks
+    /// call it, so a session that exits leaves nothing mounted.
     /// </summary>
     public static void DismountAll(TimeSpan? timeout = null)
     {
         InProcessMount[] all;
         lock (s_mounts) all = [.. s_mounts];
+        LeaveMountedDirectories(all);
         foreach (InProcessMount mount in all)
         {
             try
@@ -54,6 +56,24 @@ public sealed partial class InProcessMount
             {
                 // Keep going: the other mounts matter as much.
             }
+        }
+    }
+
+    /// <summary>
+    /// A process whose working directory is inside a mount keeps it busy: the unmount would only detach it lazily and
+    /// the volume would close at process end without its clean bit. Move out first (the process is ending anyway).
+    /// </summary>
+    private static void LeaveMountedDirectories(InProcessMount[] mounts)
+    {
+        try
+        {
+            string cwd = Environment.CurrentDirectory;
+            if (mounts.Any(m => cwd == m.MountPoint || cwd.StartsWith(m.MountPoint + "/", StringComparison.Ordinal)))
+                Environment.CurrentDirectory = "/";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The working directory is gone or unreadable: nothing to leave.
         }
     }
 

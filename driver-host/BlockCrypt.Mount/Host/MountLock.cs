@@ -47,8 +47,7 @@ public sealed class MountLock : IDisposable
     public static MountLock Acquire(string container)
     {
         string resolved = Resolve(container);
-        string name = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(resolved)))[..32] + ".lock";
-        string path = Path.Combine(LockDirectory, name);
+        string path = LockPathOf(resolved);
         try
         {
             var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
@@ -62,6 +61,33 @@ public sealed class MountLock : IDisposable
             throw new MountException(MountError.AlreadyMounted, $"'{container}' is already mounted by another blockcrypt process.", e);
         }
     }
+
+    private static string LockPathOf(string resolvedContainer) =>
+        Path.Combine(LockDirectory, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(resolvedContainer)))[..32] + ".lock");
+
+    /// <summary>
+    /// The live mount of <paramref name="container"/> as recorded in <see cref="LockDirectory"/> by whichever process
+    /// serves it (a CLI host or an <see cref="InProcessMount"/>), or null when its host is gone or it is not mounted.
+    /// </summary>
+    public static MountRecord? FindMountOf(string container)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        string record = Path.ChangeExtension(LockPathOf(Resolve(container)), ".mount");
+        try
+        {
+            string[] lines = File.ReadAllLines(record);
+            if (lines.Length >= 2 && int.TryParse(lines[0], out int pid) && Directory.Exists($"/proc/{pid}"))
+                return new MountRecord(pid, lines[1], lines.Length >= 3 && lines[2] == InProcessTag);
+        }
+        catch (IOException)
+        {
+            // No record (not mounted), or being rewritten.
+        }
+        return null;
+    }
+
+    /// <summary>A mount found in the lock directory: the serving process, the mount point, whether it is in-process.</summary>
+    public readonly record struct MountRecord(int ProcessId, string MountPoint, bool InProcess);
 
     internal static string Resolve(string path)
     {
