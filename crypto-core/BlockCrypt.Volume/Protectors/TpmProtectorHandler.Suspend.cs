@@ -92,8 +92,10 @@ public sealed partial class TpmProtectorHandler
             catch (TpmUnsealException e) when (suspend && e.Failure == TpmFailure.PcrMismatch)
             {
                 // The measured state changed already (the volume was unlocked another way): seal a fresh key, as
-                // reseal does. The TPM cannot check the PIN then; the one given becomes the protector's PIN.
-                return SealNew(credential, PcrSelection.None, intended, kdf, volumeId, record.Id, kek);
+                // reseal does. The TPM cannot check the PIN then; the one given becomes the protector's PIN. A
+                // protector without a PIN stays without one even when a PIN was given (for another protector).
+                using var same = new TpmCredential(credential.DeviceSpec, pin) { Connect = credential.Connect };
+                return SealNew(same, PcrSelection.None, intended, kdf, volumeId, record.Id, kek);
             }
             catch (TpmUnsealException e)
             {

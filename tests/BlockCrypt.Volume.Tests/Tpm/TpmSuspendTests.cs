@@ -183,6 +183,36 @@ public sealed class TpmSuspendTests
     }
 
     [Test]
+    public void Suspend_PcrsChangedAlready_FreshKeysKeepEachProtectorsPinState()
+    {
+        using var tpm = SwtpmInstance.Start();
+        var container = NewVolume(new TpmCredential(tpm.DeviceSpec), out Guid plain);
+        Guid pinned = WithPassphrase(container, u => u.AddProtector(new ProtectorRequest
+        {
+            Kind = ProtectorKind.Tpm, Secrets = WithTpm(new TpmCredential(tpm.DeviceSpec, Pin) { Pcrs = new PcrSelection([7, 11]) }), Kdf = KdfOptions.Minimal,
+        }).Id);
+        Extend(tpm, 7); // changed before suspending: the old keys cannot be unsealed any more
+        var suspended = WithPassphrase(container, u => u.SuspendTpmProtection(new TpmCredential(tpm.DeviceSpec, Pin), KdfOptions.Minimal));
+        Assert.That(suspended, Is.EquivalentTo(new[] { plain, pinned }));
+        var status = StatusOf(container);
+        Assert.That(status.Protectors.Single(p => p.Id == plain).RequiresPin, Is.False, "the PIN given is not forced on the protector without one");
+        Assert.That(status.Protectors.Single(p => p.Id == pinned).Pcrs, Is.EqualTo(new[] { 7, 11 }));
+        Extend(tpm, 11);
+        AssertOpensWithTpm(container, new TpmCredential(tpm.DeviceSpec), plain);
+        AssertOpensWithTpm(container, new TpmCredential(tpm.DeviceSpec, Pin), pinned);
+        WithPassphrase(container, u => u.ResumeTpmProtection(new TpmCredential(tpm.DeviceSpec, Pin)));
+        AssertOpensWithTpm(container, new TpmCredential(tpm.DeviceSpec), plain);
+        AssertOpensWithTpm(container, new TpmCredential(tpm.DeviceSpec, Pin), pinned);
+    }
+
+    private static UnlockCredentials WithTpm(TpmCredential tpm)
+    {
+        var credentials = new UnlockCredentials();
+        credentials.Set(tpm);
+        return credentials;
+    }
+
+    [Test]
     public void Suspend_Parameters_FlagAndIntendedMaskWhileSuspendedV1LayoutAfterResume()
     {
         using var tpm = SwtpmInstance.Start();
