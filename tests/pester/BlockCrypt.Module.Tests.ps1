@@ -121,6 +121,8 @@ Describe 'Volumes with passphrase, recovery password and startup key' {
         $r | Should -BeOfType ([BlockCrypt.PowerShell.BlockCryptKeyProtector])
         $r.KeyProtectorType | Should -Be 'RecoveryPassword'
         $r.RecoveryPassword | Should -Match '^(\d{6}-){7}\d{6}$'
+        # Its default display is a list that always shows the password, even on an 80-column console.
+        ($r | Out-String -Width 80) | Should -Match ([regex]::Escape($r.RecoveryPassword))
         $listed = Get-BlockCryptKeyProtector -Path "$Dir/a.bcv" -KeyProtectorType RecoveryPassword
         $listed.KeyProtectorId | Should -Be $r.KeyProtectorId
         $listed.RecoveryPassword | Should -BeNullOrEmpty

@@ -85,7 +85,8 @@ public sealed class AddBlockCryptKeyProtectorCommand : NewProtectorCmdlet, IUnlo
                 {
                     var status = unlocked.GetStatus();
                     var info = status.Protectors.First(p => p.Id == result.Id);
-                    WriteObject(VolumeView.Protector(path, status.VolumeId, info, result.RecoveryPassword));
+                    if (result.RecoveryPassword is not null) WriteWarning(RecoveryNotice);
+                    WriteCreated(VolumeView.Protector(path, status.VolumeId, info, result.RecoveryPassword), result.RecoveryPassword is not null);
                 }
             }
         });

@@ -117,7 +117,9 @@ public sealed class NewBlockCryptVolumeCommand : NewProtectorCmdlet
                 output = VolumeView.Create(path, status, authenticated: true, protectors);
                 foreach (var r in results) r.Dispose();
             }
-            WriteObject(output);
+            bool recovery = output.KeyProtector.Any(k => k.RecoveryPassword is not null);
+            if (recovery) WriteWarning(RecoveryNotice);
+            WriteCreated(output, recovery);
         }
         catch
         {

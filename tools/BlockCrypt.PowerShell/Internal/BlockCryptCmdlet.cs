@@ -15,6 +15,26 @@ public abstract class BlockCryptCmdlet : PSCmdlet
     /// <summary>The file-system path for a PowerShell path (relative to the current location, ~ expanded).</summary>
     protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
+    /// <summary>Type name of creation outputs that carry a new recovery password (list views that always show it).</summary>
+    private const string NewRecoveryPasswordView = "#NewRecoveryPassword";
+
+    /// <summary>
+    /// Writes a creation result. When it carries a new recovery password, its type name gets a
+    /// <c>#NewRecoveryPassword</c> view (BlockCrypt.Format.ps1xml): a list that always shows the password, which a table
+    /// on a narrow console could drop; the object itself is unchanged.
+    /// </summary>
+    private protected void WriteCreated(object output, bool hasRecoveryPassword)
+    {
+        if (!hasRecoveryPassword)
+        {
+            WriteObject(output);
+            return;
+        }
+        var wrapped = PSObject.AsPSObject(output);
+        wrapped.TypeNames.Insert(0, output.GetType().FullName + NewRecoveryPasswordView);
+        WriteObject(wrapped);
+    }
+
     /// <summary>Writes a non-terminating error for <paramref name="e"/> about <paramref name="target"/>.</summary>
     protected void WriteMappedError(Exception e, object? target) => WriteError(ErrorMapping.ToErrorRecord(e, target));
 

@@ -91,6 +91,11 @@ public abstract class NewProtectorCmdlet : BlockCryptCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int? KdfIterations { get; set; }
 
+    /// <summary>Said when a recovery password is created: the output object is the only place it is shown.</summary>
+    protected const string RecoveryNotice =
+        "ACTION REQUIRED: the new recovery password (RecoveryPassword below) is shown this once only: escrow it now " +
+        "(Backup-BlockCryptKeyProtector) or store it safely away from the volume; it cannot be displayed again.";
+
     /// <summary>The KDF cost from the knobs (small knobs use one lane so the 8 MiB floor stays fast).</summary>
     protected KdfOptions Kdf => new()
     {
