@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Security.Cryptography;
 using BlockCrypt.Crypto;
 using BlockCrypt.Storage;
 
@@ -8,8 +6,9 @@ namespace BlockCrypt.Volume;
 /// <summary>
 /// The decrypted view of a volume's data area: sector <c>n</c> of this device is sector <c>n</c> of the data area,
 /// encrypted with XTS-AES whose tweak is <c>n</c> (IEEE 1619 data unit number; dm-crypt <c>plain64</c> with the data area
-/// as origin). Reads decrypt in place in the caller's buffer; writes encrypt into pooled scratch (zeroed before it goes
-/// back), at most 1 MiB at a time; requests of <see cref="XtsAes.ParallelThreshold"/> bytes or more use every core.
+/// as origin). Reads decrypt in place in the caller's buffer; writes encrypt into this device's own scratch buffers, at
+/// most 1 MiB at a time. A large request that is the only one in progress is split across cores; when several run at
+/// once (a multithreaded mount), each stays on its own thread, which keeps every core busy without fork-join overhead.
 /// </summary>
 /// <remarks>Thread-safe like <see cref="IBlockDevice"/>: concurrent I/O on disjoint ranges. XTS gives confidentiality, not integrity.</remarks>
 public sealed partial class EncryptedBlockDevice : IBlockDevice
@@ -21,6 +20,10 @@ public sealed partial class EncryptedBlockDevice : IBlockDevice
     private readonly bool _ownsBacking;
     private readonly XtsAes _xts;
     private int _disposed;
+    /// <summary>Requests in progress: a large request uses every core only while it is the only one.</summary>
+    private int _active;
+    /// <summary>Environment.TickCount64 when two requests last overlapped.</summary>
+    private long _lastOverlap = long.MinValue / 2;
 
     /// <summary>
     /// Creates the device over <paramref name="sectorCount"/> sectors of <paramref name="sectorSize"/> bytes starting at
@@ -67,17 +70,19 @@ public sealed partial class EncryptedBlockDevice : IBlockDevice
     {
         BlockDeviceGuard.CheckRange(this, firstSector, destination.Length);
         if (destination.IsEmpty) return;
-        if (destination.Length >= ParallelReadThreshold && Environment.ProcessorCount > 1)
+        bool alone = EnterRequest();
+        try
         {
-            ReadParallel(firstSector, destination);
-            return;
-        }
-        _backing.Read(_backingFirst + firstSector * _ratio, destination);
-        // In place: XtsAes accepts source == destination (same memory, no partial overlap).
-        if (destination.Length >= XtsAes.ParallelThreshold)
-            _xts.DecryptSectorsParallel(destination, destination, (ulong)firstSector, SectorSize);
-        else
+            if (alone && destination.Length >= ParallelReadThreshold && Environment.ProcessorCount > 1)
+            {
+                ReadParallel(firstSector, destination);
+                return;
+            }
+            _backing.Read(_backingFirst + firstSector * _ratio, destination);
+            // In place: XtsAes accepts source == destination (same memory, no partial overlap).
             _xts.DecryptSectors(destination, destination, (ulong)firstSector, SectorSize);
+        }
+        finally { Interlocked.Decrement(ref _active); }
     }
 
     /// <inheritdoc/>
@@ -86,15 +91,15 @@ public sealed partial class EncryptedBlockDevice : IBlockDevice
         if (IsReadOnly) BlockDeviceGuard.ThrowReadOnly();
         BlockDeviceGuard.CheckRange(this, firstSector, source.Length);
         if (source.IsEmpty) return;
-        int chunk = Math.Min(source.Length, Math.Max(SectorSize, MaxScratch / SectorSize * SectorSize));
-        byte[] scratch = ArrayPool<byte>.Shared.Rent(chunk);
+        bool alone = EnterRequest();
+        byte[] scratch = TakeScratch();
         try
         {
             while (!source.IsEmpty)
             {
-                int n = Math.Min(chunk, source.Length);
+                int n = Math.Min(ScratchBytes, source.Length);
                 Span<byte> dst = scratch.AsSpan(0, n);
-                if (n >= ParallelReadThreshold && Environment.ProcessorCount > 1)
+                if (alone && n >= ParallelReadThreshold && Environment.ProcessorCount > 1)
                 {
                     WriteParallel(firstSector, source[..n], dst);
                 }
@@ -109,10 +114,23 @@ public sealed partial class EncryptedBlockDevice : IBlockDevice
         }
         finally
         {
-            // The scratch holds ciphertext only, but it is cleared anyway so no pooled buffer ever carries volume data.
-            CryptographicOperations.ZeroMemory(scratch.AsSpan(0, chunk));
-            ArrayPool<byte>.Shared.Return(scratch);
+            ReturnScratch(scratch);
+            Interlocked.Decrement(ref _active);
         }
+    }
+
+    /// <summary>
+    /// Counts a request in and tells whether it may be split across cores: only when no other request has overlapped
+    /// for a second. A multithreaded caller (a FUSE mount serving a dozen requests at once) already keeps every core
+    /// busy, and there the fork-join only costs: thread-pool workers spin between chunks (measured through the mount:
+    /// about 40% more CPU per GiB read than decrypting inline). A single-threaded caller (export, copy) keeps the split.
+    /// </summary>
+    private bool EnterRequest()
+    {
+        if (Interlocked.Increment(ref _active) == 1)
+            return Environment.TickCount64 - Volatile.Read(ref _lastOverlap) > 1000;
+        Volatile.Write(ref _lastOverlap, Environment.TickCount64);
+        return false;
     }
 
     /// <inheritdoc/>
@@ -131,6 +149,7 @@ public sealed partial class EncryptedBlockDevice : IBlockDevice
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _xts.Dispose();
+        DropScratch();
         if (_ownsBacking) _backing.Dispose();
     }
 }

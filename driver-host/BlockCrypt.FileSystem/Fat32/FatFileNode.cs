@@ -11,6 +11,17 @@ internal sealed class FatFileNode
     public FatDirEntry Entry;
     public List<FatExtent> Extents;
     public int Refs;
+    /// <summary>Writes in flight (reserved, data not yet published); changed under the exclusive lock or the cache lock.</summary>
+    public int PendingWrites;
+    /// <summary>End of the furthest range reserved by the writes in flight (the size once they are all done).</summary>
+    public long PendingEnd;
+    /// <summary>
+    /// Ranges inside the size (or reserved) that no write has filled yet: a write landed past the end while the writes
+    /// before it were still on their way. They read as zeros and are zero-filled on disk before the entry is stored.
+    /// </summary>
+    public List<(long Start, long End)>? Holes;
+    /// <summary>Holes.Count, readable without the cache lock.</summary>
+    public int HoleCount;
 
     public FatFileNode(FatDirectory dir, FatDirEntry entry, List<FatExtent> extents)
     {

@@ -8,26 +8,20 @@ public sealed partial class FatFileSystem
         var parts = Split(path);
         if (parts.Length == 0)
             return new FileEntry("", true, 0, FileAttributes.Directory, FatTime.Epoch, FatTime.Epoch, FatTime.Epoch);
-        return ResolveEntryLoading(path).Entry.ToFileEntry();
+        lock (_cacheLock) return ResolveEntry(path).Entry.ToFileEntry();
     });
 
     /// <inheritdoc/>
     public IReadOnlyList<FileEntry> ReadDirectory(string path) =>
-        WithReadLock(() => ResolveDirectoryLoading(path).Entries.Select(e => e.ToFileEntry()).ToList());
+        WithReadLock(() =>
+        {
+            lock (_cacheLock) return ResolveDirectory(path).Entries.Select(e => e.ToFileEntry()).ToList();
+        });
 
     // Lookups may load directories into the cache, which mutates shared state: under the read lock that is
-    // done with the cache lock held (loading is idempotent, the first result wins).
+    // done with the cache lock held (loading is idempotent, the first result wins). Writes in flight under the read
+    // lock also change their entry's size and times with it held (FatFileSystem.Write.cs).
     private readonly Lock _cacheLock = new();
-
-    private (FatDirectory Parent, FatDirEntry Entry) ResolveEntryLoading(string path)
-    {
-        lock (_cacheLock) return ResolveEntry(path);
-    }
-
-    private FatDirectory ResolveDirectoryLoading(string path)
-    {
-        lock (_cacheLock) return ResolveDirectory(path);
-    }
 
     /// <inheritdoc/>
     public void CreateDirectory(string path) => WithWriteLock(() =>
@@ -119,6 +113,7 @@ public sealed partial class FatFileSystem
         if (fromParts.Length == 0 || toParts.Length == 0)
             throw new FileSystemException(FileSystemError.InvalidArgument, "The root directory cannot be renamed.");
         var (srcParent, src) = ResolveEntry(from);
+        if (src.Node != null) FillHoles(src.Node); // the entry is stored again under the new name below
         string newName = toParts[^1];
         FatNames.Validate(newName);
         var walked = new List<uint>();
@@ -197,6 +192,7 @@ public sealed partial class FatFileSystem
         if (created is { } c) { var (d, t, tenth) = FatTime.Encode(c); e.CrtDate = d; e.CrtTime = t; e.CrtTenth = tenth; }
         if (accessed is { } a) e.AccDate = FatTime.Encode(a).Date;
         if (modified is { } m) { var (d, t, _) = FatTime.Encode(m); e.WrtDate = d; e.WrtTime = t; }
+        if (e.Node != null) FillHoles(e.Node); // the stored size must not cover unwritten holes
         parent.Store(e, _g.BytesPerSector);
         MarkDirty(parent);
         FlushDirs();
@@ -209,6 +205,7 @@ public sealed partial class FatFileSystem
         var (parent, e) = ResolveEntry(path);
         const FileAttributes settable = FileAttributes.ReadOnly | FileAttributes.Hidden | FileAttributes.System | FileAttributes.Archive;
         e.Attr = (byte)((e.Attr & FatDirectory.AttrDirectory) | (byte)(attributes & settable));
+        if (e.Node != null) FillHoles(e.Node);
         parent.Store(e, _g.BytesPerSector);
         MarkDirty(parent);
         FlushDirs();

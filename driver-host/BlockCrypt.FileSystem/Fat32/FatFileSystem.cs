@@ -9,8 +9,9 @@ namespace BlockCrypt.FileSystem.Fat32;
 /// long names. The FAT logical sector size equals the device's sector size.
 /// </summary>
 /// <remarks>
-/// <para>Threading: one reader/writer lock per filesystem. File reads run concurrently under the read lock
-/// (device I/O included); every change takes the write lock. Handles share per-file state.</para>
+/// <para>Threading: one reader/writer lock per filesystem. File reads, and writes of whole sectors into clusters the file
+/// already holds, run concurrently under the read lock (device I/O included; FatFileSystem.Write.cs); allocation and
+/// every other change take the write lock. Handles share per-file state.</para>
 /// <para>Memory: the whole active FAT is kept in memory (4 bytes per cluster: 1 MiB for a 1 GiB volume with
 /// 4 KiB clusters) and every directory visited is cached.</para>
 /// <para>Crash ordering: clusters are allocated in the FAT (both copies) before a directory entry links them,
@@ -130,7 +131,11 @@ public sealed partial class FatFileSystem : IFileSystem
     private void FlushAll()
     {
         foreach (var node in _dirtyNodes)
-            node.Dir?.Store(node.Entry, _g.BytesPerSector);
+        {
+            if (node.Dir == null) continue;
+            FillHoles(node);
+            node.Dir.Store(node.Entry, _g.BytesPerSector);
+        }
         foreach (var node in _dirtyNodes)
             if (node.Dir != null) _dirtyDirs.Add(node.Dir);
         _dirtyNodes.Clear();
