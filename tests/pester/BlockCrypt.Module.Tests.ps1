@@ -337,6 +337,22 @@ Describe 'FUSE mounts inside the PowerShell process' {
         Test-Path "$Dir/mnt/hello.txt" | Should -BeFalse
     }
 
+    It 'dismounts cleanly when the PowerShell process that mounted exits without Dismount' {
+        $child = @"
+Import-Module '$PSScriptRoot/TestHelpers.psm1'; Import-BlockCryptModule
+`$null = Mount-BlockCryptVolume -Path '$Dir/m.bcv' -MountPoint '$Dir/mnt' -UnlockPassword (ConvertTo-SecureString pw -AsPlainText -Force)
+Set-Content -Path '$Dir/mnt/from-child.txt' -Value 'written by a session that then exited'
+exit 0
+"@
+        Push-Location (Get-BlockCryptRepoRoot)
+        try { & dotnet pwsh -NoProfile -NonInteractive -Command $child } finally { Pop-Location }
+        $LASTEXITCODE | Should -Be 0
+        @(& findmnt -rn -o TARGET | Where-Object { $_ -eq "$Dir/mnt" }).Count | Should -Be 0
+        Unlock-BlockCryptVolume -Path "$Dir/m.bcv" -MountPoint "$Dir/mnt" -ReadOnly -UnlockPassword (Sec 'pw') | Out-Null
+        Get-Content "$Dir/mnt/from-child.txt" | Should -Be 'written by a session that then exited'
+        Dismount-BlockCryptVolume -MountPoint "$Dir/mnt"
+    }
+
     It 'reports a wrong password at mount time as BlockCrypt.WrongCredential and leaves nothing mounted' {
         { Mount-BlockCryptVolume -Path "$Dir/m.bcv" -MountPoint "$Dir/mnt" -UnlockPassword (Sec 'nope') -ErrorAction Stop } |
             Should -Throw -ErrorId 'BlockCrypt.WrongCredential,*'
