@@ -594,6 +594,7 @@ Describe 'Test-VolumeHealth.ps1' {
         $h.TpmStatus | Should -Be 'PcrMismatch'
         ($h.Protectors | Where-Object KeyProtectorType -EQ 'Tpm').TpmStatus | Should -Be 'PcrMismatch'
         ($h.Findings | Where-Object Check -EQ 'Tpm').Message | Should -Match 'TpmPcrMismatch'
+        ($h.Findings | Where-Object Check -EQ 'Tpm').Message | Should -Match 'Suspend-BlockCryptVolume then Resume-BlockCryptVolume'
         $h.RecoveryPasswordEscrowed | Should -BeTrue
     }
 
@@ -607,6 +608,24 @@ Describe 'Test-VolumeHealth.ps1' {
         $h.Healthy | Should -BeTrue
         Test-Path (Join-Path $dir 'never') | Should -BeFalse
         Get-MetadataHash $b.Path | Should -Be $metaBefore
+    }
+
+    It 'Run_SuspendedVolume_IsUnhealthyAndProvisioningOnlyWarns' {
+        $b = New-Bare
+        $null = Suspend-BlockCryptVolume -Path $b.Path -UnlockWithTpm -TpmDevice $tpm.Tcti -Confirm:$false
+        $h = & $TestHealth -Path $b.Path -EscrowPath $escrow -TpmDevice $tpm.Tcti
+        $h.ProtectionStatus | Should -Be 'Suspended'
+        $h.Healthy | Should -BeFalse
+        ($h.Findings | Where-Object Check -EQ 'Protection').Severity | Should -Be 'Error'
+
+        $metaBefore = Get-MetadataHash $b.Path
+        $r = & $NewProvisioned -Path $b.Path -Size 64MiB -FileSystem None -EscrowPath $escrow -TpmDevice $tpm.Tcti @Kdf -WarningAction SilentlyContinue
+        $r.Status | Should -Be 'AlreadyProvisioned'
+        $r.Warnings | Should -Match 'suspended'
+        Get-MetadataHash $b.Path | Should -Be $metaBefore
+
+        $null = Resume-BlockCryptVolume -Path $b.Path -UnlockWithTpm -TpmDevice $tpm.Tcti -Confirm:$false
+        (& $TestHealth -Path $b.Path -EscrowPath $escrow -TpmDevice $tpm.Tcti).Healthy | Should -BeTrue
     }
 
     It 'Run_EscrowProblems_AreFindings' {

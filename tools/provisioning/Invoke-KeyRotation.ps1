@@ -224,7 +224,7 @@ process {
         $actions.Add('RotatedVolumeMasterKey')
 
         # --- 4-5. New recovery password, escrowed (Backup verifies it opens the volume) ---------------------------
-        $new = Add-BlockCryptKeyProtector -Path $container @byOld -RecoveryPasswordProtector @kdf -Confirm:$false -ErrorAction Stop
+        $new = Add-BlockCryptKeyProtector -Path $container @byOld -RecoveryPasswordProtector @kdf -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue
         $actions.Add("AddedRecoveryPassword $($new.KeyProtectorId)")
         $newSecret = ConvertTo-ProvisioningSecureString $new.RecoveryPassword
         $new.RecoveryPassword = $null
@@ -262,8 +262,10 @@ process {
         $record = $_
         if ($actions.Count -gt 0) {
             $text = if ($record.ErrorDetails -and $record.ErrorDetails.Message) { $record.ErrorDetails.Message } else { $record.Exception.Message }
+            $action = if ($record.ErrorDetails) { $record.ErrorDetails.RecommendedAction } else { $null }
             $record.ErrorDetails = [System.Management.Automation.ErrorDetails]::new(
                 "$text (done before the failure: $($actions -join ', '); an escrowed recovery password still opens the volume; run the script again.)")
+            $record.ErrorDetails.RecommendedAction = $action
         }
         $PSCmdlet.ThrowTerminatingError($record)
     }

@@ -20,8 +20,9 @@
     is missing it does only that part and reports Status 'Repaired' with the actions taken: a missing TPM protector,
     a recovery password without an Active escrow record (a new one is added and escrowed: the password of a
     protector that was never escrowed is unknown), an escrow file readable by others (set back to 0600), or the mount.
-    It never changes what exists: a different PCR set, a TPM protector without the requested PIN, recovery
-    protectors that are not escrowed, or a mount elsewhere are reported as warnings, not altered. A file that is
+    It never changes what exists: a different PCR set, a TPM protector without the requested PIN, suspended TPM
+    protection, recovery protectors that are not escrowed, or a mount elsewhere are reported as warnings, not
+    altered. A file that is
     not a BlockCrypt volume, or a volume of another size, is refused.
 
     Uses only the BlockCrypt module's cmdlets (imported from PSModulePath or the repository build when not loaded).
@@ -233,7 +234,10 @@ process {
                 $first = $tpm[0]
                 $havePcr = @($first.Pcr | Sort-Object -Unique)
                 if ($PSBoundParameters.ContainsKey('Pcr') -and (($havePcr -join ',') -ne ($wantedPcr -join ','))) {
-                    Add-Warning "TPM protector $($first.KeyProtectorId) is sealed to PCRs $($havePcr -join ','), not $($wantedPcr -join ','); left as is (Resume-BlockCryptVolume or 'blockcrypt protector reseal --pcrs' changes it)."
+                    Add-Warning "TPM protector $($first.KeyProtectorId) is sealed to PCRs $($havePcr -join ','), not $($wantedPcr -join ','); left as is ('blockcrypt protector reseal --pcrs' changes it)."
+                }
+                if ($volume.ProtectionStatus -eq 'Suspended') {
+                    Add-Warning "TPM protection is suspended (the TPM protectors ignore the PCRs); left as is: run Resume-BlockCryptVolume once the intended change is done."
                 }
                 if ($TpmPin -and -not ($tpm | Where-Object KeyProtectorType -EQ 'TpmPin')) {
                     Add-Warning "The TPM protector has no PIN; left as is (add a TpmPin protector and remove the old one to change it)."
@@ -247,7 +251,7 @@ process {
                     $actions.AddRange([string[]] @('AddRecoveryPassword', 'EscrowRecoveryPassword'))
                 }
                 elseif ($PSCmdlet.ShouldProcess($container, "Add a recovery password protector and escrow it in $escrowDir")) {
-                    $new = Add-BlockCryptKeyProtector -Path $container @tpmUnlock -RecoveryPasswordProtector @kdf -Confirm:$false -ErrorAction Stop
+                    $new = Add-BlockCryptKeyProtector -Path $container @tpmUnlock -RecoveryPasswordProtector @kdf -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue
                     $actions.Add('AddedRecoveryPassword')
                     $secret = ConvertTo-ProvisioningSecureString $new.RecoveryPassword
                     $new.RecoveryPassword = $null
@@ -339,8 +343,10 @@ process {
         $record = $_
         if ($actions.Count -gt 0 -and -not $whatIf) {
             $text = if ($record.ErrorDetails -and $record.ErrorDetails.Message) { $record.ErrorDetails.Message } else { $record.Exception.Message }
+            $action = if ($record.ErrorDetails) { $record.ErrorDetails.RecommendedAction } else { $null }
             $record.ErrorDetails = [System.Management.Automation.ErrorDetails]::new(
                 "$text (done before the failure: $($actions -join ', '); run the script again to complete.)")
+            $record.ErrorDetails.RecommendedAction = $action
         }
         $PSCmdlet.ThrowTerminatingError($record)
     }

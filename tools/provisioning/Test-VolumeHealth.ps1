@@ -163,7 +163,7 @@ process {
             Add-Finding 'Error' 'Metadata' "$($volume.MetadataCopiesValid) of 3 metadata copies are valid; an unlock of the writable volume repairs the others (keep a header backup)."
         }
         if ($volume.ProtectionStatus -ne 'On') {
-            Add-Finding 'Error' 'Protection' "Protection is $($volume.ProtectionStatus): the TPM protectors do not check the PCRs (Resume-BlockCryptVolume)."
+            Add-Finding 'Error' 'Protection' "Protection is $($volume.ProtectionStatus): the TPM protectors do not check the PCRs until Resume-BlockCryptVolume."
         }
         $protectors = @($volume.KeyProtector)
         $recovery = @($protectors | Where-Object KeyProtectorType -EQ 'RecoveryPassword')
@@ -192,7 +192,7 @@ process {
                         'BlockCrypt.TpmLockout' { 'Lockout' }
                         default { 'Failed' }
                     }
-                    $hint = if ($tpmStatus -eq 'PcrMismatch') { ' Unlock with the recovery password and reseal (Resume-BlockCryptVolume) if the change was intended.' } else { '' }
+                    $hint = if ($tpmStatus -eq 'PcrMismatch') { ' If the change was intended, reseal: Suspend-BlockCryptVolume then Resume-BlockCryptVolume with -UnlockRecoveryPassword.' } else { '' }
                     Add-Finding 'Error' 'Tpm' "The TPM does not unseal ($id): $($_.Exception.Message)$hint"
                 }
             }
