@@ -83,6 +83,32 @@ Describe 'Provisioning scripts (static)' {
         }
     }
 
+    It 'UsageGuide_PowerShellBlocks_UseRealCmdletsScriptsAndParameters' {
+        # Every BlockCrypt cmdlet or provisioning script called in docs/usage.md exists and takes the parameters used.
+        $guide = Get-Content -Raw (Join-Path (Get-BlockCryptRepoRoot) 'docs/usage.md')
+        $blocks = [regex]::Matches($guide, '(?ms)^```powershell\r?\n(.*?)^```') | ForEach-Object { $_.Groups[1].Value }
+        @($blocks).Count | Should -BeGreaterThan 5
+        $checked = 0
+        foreach ($block in $blocks) {
+            $errors = $null
+            $ast = [System.Management.Automation.Language.Parser]::ParseInput($block, [ref] $null, [ref] $errors)
+            $errors | Should -BeNullOrEmpty -Because "a PowerShell block of usage.md must parse: $block"
+            foreach ($call in $ast.FindAll({ $args[0] -is [System.Management.Automation.Language.CommandAst] }, $true)) {
+                $name = $call.GetCommandName()
+                if (-not $name) { continue }
+                $command = if ($name -like '*BlockCrypt*-*' -or $name -like '*-BlockCrypt*') { Get-Command $name -Module BlockCrypt -ErrorAction SilentlyContinue }
+                elseif ($name -like './tools/provisioning/*.ps1') { Get-Command (Join-Path (Get-BlockCryptRepoRoot) $name) }
+                else { continue }
+                $command | Should -Not -BeNullOrEmpty -Because "usage.md calls $name"
+                foreach ($parameter in $call.CommandElements | Where-Object { $_ -is [System.Management.Automation.Language.CommandParameterAst] }) {
+                    $command.Parameters.Keys | Should -Contain $parameter.ParameterName -Because "usage.md passes -$($parameter.ParameterName) to $name"
+                }
+                $checked++
+            }
+        }
+        $checked | Should -BeGreaterThan 25
+    }
+
     It 'Commands_EveryScript_UsesOnlyModuleCmdletsPowerShellAndFsck' {
         $moduleCmdlets = @((Get-Module BlockCrypt).ExportedCmdlets.Keys)
         $helpers = Join-Path $Provisioning 'ProvisioningHelpers.ps1'
