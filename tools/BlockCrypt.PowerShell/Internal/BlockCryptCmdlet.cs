@@ -64,14 +64,23 @@ public abstract class BlockCryptCmdlet : PSCmdlet
         var task = Task.Run(work);
         var record = new ProgressRecord(ProgressId, activity, status) { PercentComplete = -1 };
         var watch = Stopwatch.StartNew();
-        WriteProgress(record);
-        while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(250))
+        try
         {
-            record.StatusDescription = $"{status} ({watch.Elapsed.TotalSeconds:F0} s)";
+            WriteProgress(record);
+            while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(250))
+            {
+                record.StatusDescription = $"{status} ({watch.Elapsed.TotalSeconds:F0} s)";
+                WriteProgress(record);
+            }
+            record.RecordType = ProgressRecordType.Completed;
             WriteProgress(record);
         }
-        record.RecordType = ProgressRecordType.Completed;
-        WriteProgress(record);
+        catch (PipelineStoppedException)
+        {
+            // Ctrl+C: the library call cannot be cancelled; let it finish before the caller disposes the secrets it uses.
+            ((IAsyncResult)task).AsyncWaitHandle.WaitOne();
+            throw;
+        }
         return task.GetAwaiter().GetResult();
     }
 
