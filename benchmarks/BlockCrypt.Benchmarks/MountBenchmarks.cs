@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
@@ -13,12 +14,14 @@ using BlockCrypt.Storage;
 namespace BlockCrypt.Benchmarks;
 
 /// <summary>
-/// Throughput through the FUSE mount with fio (psync engine): sequential 1 GiB write (1 MiB blocks, fsync at the
-/// end), sequential 1 GiB read (1 MiB blocks, page cache dropped before each iteration) and 16384 random 4 KiB
-/// O_DIRECT reads. Targets in the same run: the encrypted volume's mount, the same FAT32 mount over an unencrypted
-/// FileBlockDevice (the Baseline of each category, so Ratio = target / plain mount) and a plain tmpfs directory.
-/// All backing files live on tmpfs (/dev/shm). Needs root and /dev/fuse.
+/// Throughput through the FUSE mount with fio (psync engine): sequential 1 GiB write of a new file (1 MiB blocks, fsync
+/// at the end; the old file is deleted before each iteration, untimed), sequential 1 GiB read (1 MiB blocks, page cache
+/// dropped before each iteration) and 16384 random 4 KiB O_DIRECT reads. Targets in the same run: the encrypted volume's
+/// mount, the same FAT32 mount over an unencrypted FileBlockDevice (the Baseline of each category, so Ratio = target /
+/// plain mount) and a plain tmpfs directory; the Speed column gives MB/s (10^6 bytes/s) or IOPS and "vs tmpfs" the speed
+/// relative to tmpfs. All backing files live on tmpfs (/dev/shm). Needs root and /dev/fuse.
 /// Run: dotnet run -c Release --project benchmarks/BlockCrypt.Benchmarks -- --filter '*MountBenchmarks*'
+/// On a shared machine prefer the interleaved rounds of <see cref="MountAbComparison"/> (--mount-ab).
 /// </summary>
 [Config(typeof(MountBenchmarkConfig))]
 public partial class MountBenchmarks
@@ -46,6 +49,10 @@ public partial class MountBenchmarks
 
     private IEnumerable<string> Dirs() => new[] { _tmpfsDir, _plain!.MountPoint, _encrypted?.MountPoint }.OfType<string>();
 
+    internal string EncryptedDir => Enc();
+    internal string PlainDir => _plain!.MountPoint;
+    internal string TmpfsDir => _tmpfsDir;
+
     [GlobalCleanup]
     public void Cleanup()
     {
@@ -56,7 +63,14 @@ public partial class MountBenchmarks
 
     [IterationSetup(Targets = [nameof(SeqRead_Encrypted), nameof(SeqRead_PlainMount), nameof(SeqRead_Tmpfs),
         nameof(RandRead4K_Encrypted), nameof(RandRead4K_PlainMount), nameof(RandRead4K_Tmpfs)])]
-    public void DropCaches() => File.WriteAllText("/proc/sys/vm/drop_caches", "3");
+    public void DropCaches() => DropCachesNow();
+
+    // A new file each time: allocation is part of what is measured, as for cp of a large file.
+    [IterationSetup(Targets = [nameof(SeqWrite_Encrypted), nameof(SeqWrite_PlainMount), nameof(SeqWrite_Tmpfs)])]
+    public void DeleteWritten()
+    {
+        foreach (string dir in Dirs()) File.Delete(Path.Combine(dir, "fio.bin"));
+    }
 
     [Benchmark, BenchmarkCategory("SeqWrite1GiB")] public void SeqWrite_Encrypted() => Fio(Enc(), "write", "1M", "--end_fsync=1");
     [Benchmark(Baseline = true), BenchmarkCategory("SeqWrite1GiB")] public void SeqWrite_PlainMount() => Fio(_plain!.MountPoint, "write", "1M", "--end_fsync=1");
@@ -70,9 +84,24 @@ public partial class MountBenchmarks
     [Benchmark(Baseline = true, OperationsPerInvoke = RandomReads), BenchmarkCategory("RandRead4KiB")] public void RandRead4K_PlainMount() => Fio(_plain!.MountPoint, "randread", "4k", "--direct=1", $"--number_ios={RandomReads}");
     [Benchmark(OperationsPerInvoke = RandomReads), BenchmarkCategory("RandRead4KiB")] public void RandRead4K_Tmpfs() => Fio(_tmpfsDir, "randread", "4k", "--direct=1", $"--number_ios={RandomReads}");
 
+    internal static void DropCachesNow() => File.WriteAllText("/proc/sys/vm/drop_caches", "3");
+
+    /// <summary>Writes a new 1 GiB file in <paramref name="dir"/>; MB/s over the whole fio run (fsync included).</summary>
+    internal static double SeqWriteFresh(string dir)
+    {
+        File.Delete(Path.Combine(dir, "fio.bin"));
+        return FileBytes / 1e6 / MountAbComparison.Seconds(() => Fio(dir, "write", "1M", "--end_fsync=1"));
+    }
+
+    /// <summary>Reads the 1 GiB file; MB/s over the whole fio run.</summary>
+    internal static double SeqRead(string dir) => FileBytes / 1e6 / MountAbComparison.Seconds(() => Fio(dir, "read", "1M"));
+
+    /// <summary>Random 4 KiB O_DIRECT reads; IOPS as fio reports them.</summary>
+    internal static double RandRead(string dir) => Fio(dir, "randread", "4k", "--direct=1", $"--number_ios={RandomReads}").ReadIops;
+
     private string Enc() => _encrypted?.MountPoint ?? throw new InvalidOperationException("No encrypted mount.");
 
-    private static void Fio(string dir, string rw, string bs, params string[] extra)
+    private static (double ReadKiBs, double ReadIops, double WriteKiBs) Fio(string dir, string rw, string bs, params string[] extra)
     {
         var psi = new ProcessStartInfo("fio") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in new[] { "--name=bench", $"--filename={Path.Combine(dir, "fio.bin")}", $"--rw={rw}", $"--bs={bs}",
@@ -80,14 +109,15 @@ public partial class MountBenchmarks
             psi.ArgumentList.Add(a);
         foreach (string a in extra) psi.ArgumentList.Add(a);
         using Process p = Process.Start(psi)!;
+        var error = p.StandardError.ReadToEndAsync();
         string output = p.StandardOutput.ReadToEnd();
-        string error = p.StandardError.ReadToEnd();
         p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"fio {rw} in {dir} failed: {error}");
+        if (p.ExitCode != 0) throw new InvalidOperationException($"fio {rw} in {dir} failed: {error.Result}");
         // Terse v3: field 7 = read bandwidth KiB/s, 8 = read IOPS, 48 = write bandwidth KiB/s (1-based).
         string[] f = output.Trim().Split(';');
-        if (f.Length > 48)
-            Console.WriteLine($"// fio {rw,-8} {dir}: read {long.Parse(f[6]) / 1024.0:F0} MiB/s {f[7]} IOPS, write {long.Parse(f[47]) / 1024.0:F0} MiB/s");
+        if (f.Length <= 48) throw new InvalidOperationException($"fio {rw} in {dir}: unexpected output: {output}");
+        var inv = CultureInfo.InvariantCulture;
+        return (double.Parse(f[6], inv), double.Parse(f[7], inv), double.Parse(f[47], inv));
     }
 }
 
@@ -99,7 +129,7 @@ public sealed class MountBenchmarkConfig : ManualConfig
         // In-process: the mounts live in this process, and no second build of the solution runs on a busy machine.
         AddJob(Job.Default.WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(5)
             .WithInvocationCount(1).WithUnrollFactor(1).WithToolchain(InProcessEmitToolchain.Instance));
-        AddColumn(StatisticColumn.Median);
+        AddColumn(StatisticColumn.Median, new MountSpeedColumn(vsTmpfs: false), new MountSpeedColumn(vsTmpfs: true));
         AddLogicalGroupRules(BenchmarkLogicalGroupRule.ByCategory);
     }
 }

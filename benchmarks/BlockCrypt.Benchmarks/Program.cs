@@ -14,6 +14,13 @@ public static class Program
             return;
         }
 
+        if (args.Length > 0 && args[0] == "--mount-ab")
+        {
+            // Interleaved rounds through the FUSE mounts: encrypted vs plain mount vs tmpfs (see MountAbComparison).
+            MountAbComparison.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5);
+            return;
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }
