@@ -88,7 +88,7 @@
     ConfirmImpact is High (a protector is removed): pass -Confirm:$false in scheduled runs. Errors are ErrorRecords
     with ErrorIds 'BlockCrypt.Provisioning.<Reason>' or the module's 'BlockCrypt.<Reason>'.
 #>
-#Requires -Version 7.2
+#Requires -Version 7.5
 [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
 [OutputType('BlockCrypt.KeyRotationResult')]
 param(

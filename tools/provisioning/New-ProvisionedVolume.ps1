@@ -98,7 +98,7 @@
     -MountPoint. Errors are ErrorRecords with ErrorIds 'BlockCrypt.Provisioning.<Reason>' or the module's
     'BlockCrypt.<Reason>'.
 #>
-#Requires -Version 7.2
+#Requires -Version 7.5
 [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
 [OutputType('BlockCrypt.ProvisionedVolume')]
 param(

@@ -72,7 +72,7 @@
     BlockCrypt.VolumeHealth: Path, VolumeId, Healthy, MetadataCopiesValid, ProtectionStatus, LockStatus, TpmStatus,
     RecoveryPasswordEscrowed, FileSystemStatus, Protectors, Findings (Severity, Check, Message), CheckedUtc.
 #>
-#Requires -Version 7.2
+#Requires -Version 7.5
 [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low')]
 [OutputType('BlockCrypt.VolumeHealth')]
 param(
