@@ -353,6 +353,35 @@ exit 0
         Dismount-BlockCryptVolume -MountPoint "$Dir/mnt"
     }
 
+    It 'sees and dismounts a mount served by another PowerShell process' {
+        Set-Content "$Dir/child.keep" 'x'
+        Set-Content "$Dir/child.ps1" @"
+Import-Module '$PSScriptRoot/TestHelpers.psm1'; Import-BlockCryptModule
+`$null = Mount-BlockCryptVolume -Path '$Dir/m.bcv' -MountPoint '$Dir/mnt' -UnlockPassword (ConvertTo-SecureString pw -AsPlainText -Force)
+Set-Content -Path '$Dir/mnt/ready.txt' -Value 'ready'
+while (Test-Path '$Dir/child.keep') { Start-Sleep -Milliseconds 100 }
+"@
+        $process = Start-Process -FilePath dotnet -ArgumentList 'pwsh', '-NoProfile', '-NonInteractive', '-File', "$Dir/child.ps1" `
+            -WorkingDirectory (Get-BlockCryptRepoRoot) -PassThru -RedirectStandardOutput "$Dir/child.out" -RedirectStandardError "$Dir/child.err"
+        try {
+            $deadline = [DateTime]::UtcNow.AddSeconds(90)
+            while (-not (Test-Path "$Dir/mnt/ready.txt") -and -not $process.HasExited -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            Test-Path "$Dir/mnt/ready.txt" | Should -BeTrue -Because (Get-Content -Raw "$Dir/child.err" -ErrorAction SilentlyContinue)
+            $v = Get-BlockCryptVolume -Path "$Dir/m.bcv"
+            $v.LockStatus | Should -Be 'Mounted'
+            $v.MountPoint | Should -Be "$Dir/mnt"
+            @(Get-BlockCryptVolume).Count | Should -Be 0 -Because 'without -Path only this session''s mounts are listed'
+            Dismount-BlockCryptVolume -Path "$Dir/m.bcv"
+            @(& findmnt -rn -o TARGET | Where-Object { $_ -eq "$Dir/mnt" }).Count | Should -Be 0
+            (Get-BlockCryptVolume -Path "$Dir/m.bcv").LockStatus | Should -Be 'Locked'
+        }
+        finally {
+            Remove-Item "$Dir/child.keep" -ErrorAction SilentlyContinue
+            if (-not $process.WaitForExit(30000)) { $process.Kill() }
+            if (& findmnt -rn -o TARGET | Where-Object { $_ -eq "$Dir/mnt" }) { & fusermount3 -u -z "$Dir/mnt" }
+        }
+    }
+
     It 'reports a wrong password at mount time as BlockCrypt.WrongCredential and leaves nothing mounted' {
         { Mount-BlockCryptVolume -Path "$Dir/m.bcv" -MountPoint "$Dir/mnt" -UnlockPassword (Sec 'nope') -ErrorAction Stop } |
             Should -Throw -ErrorId 'BlockCrypt.WrongCredential,*'

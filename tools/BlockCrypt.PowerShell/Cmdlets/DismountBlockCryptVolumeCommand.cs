@@ -20,7 +20,7 @@ public sealed class DismountBlockCryptVolumeCommand : BlockCryptCmdlet
     [ValidateNotNullOrEmpty]
     public string MountPoint { get; set; } = null!;
 
-    /// <summary>The container file (mounted by this session).</summary>
+    /// <summary>The container file of a mounted volume.</summary>
     [Parameter(Mandatory = true, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = null!;
@@ -45,7 +45,7 @@ public sealed class DismountBlockCryptVolumeCommand : BlockCryptCmdlet
             {
                 container = target;
                 mountPoint = SessionMounts.MountPointOf(target)
-                    ?? throw new MountException(MountError.NotMounted, $"'{target}' is not mounted by this PowerShell session (give -MountPoint for a CLI mount).");
+                    ?? throw new MountException(MountError.NotMounted, $"'{target}' is not mounted.");
             }
             else
             {

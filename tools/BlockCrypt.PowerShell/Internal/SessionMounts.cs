@@ -2,12 +2,16 @@ using BlockCrypt.Mount.Host;
 
 namespace BlockCrypt.PowerShell.Internal;
 
-/// <summary>The mounts this PowerShell process serves (driver-host's <see cref="InProcessMount"/> registry).</summary>
+/// <summary>
+/// Where volumes are mounted: this process's mounts (driver-host's <see cref="InProcessMount"/> registry) and, for a
+/// given container, any live host recorded in the lock directory (a CLI mount, another PowerShell session).
+/// </summary>
 internal static class SessionMounts
 {
-    /// <summary>Where <paramref name="containerPath"/> is mounted by this process, or null.</summary>
-    public static string? MountPointOf(string containerPath) => InProcessMount.FindByContainer(containerPath)?.MountPoint;
+    /// <summary>Where <paramref name="containerPath"/> is mounted by this process or any live host, or null.</summary>
+    public static string? MountPointOf(string containerPath) =>
+        InProcessMount.FindByContainer(containerPath)?.MountPoint ?? MountLock.FindMountOf(containerPath)?.MountPoint;
 
-    /// <summary>Every live in-process mount.</summary>
+    /// <summary>Every live mount of this process.</summary>
     public static IReadOnlyList<InProcessMount> All => InProcessMount.Active;
 }

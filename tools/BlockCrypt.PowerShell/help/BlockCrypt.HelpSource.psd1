@@ -63,7 +63,7 @@
         'Get-BlockCryptVolume' = @{
             Synopsis    = 'Gets BlockCrypt volumes: layout, protectors, protection and mount status.'
             Description = @(
-                'Get-BlockCryptVolume reads a volume''s metadata without any credential and returns a BlockCryptVolume object: id, capacity, sector size, cipher, how many of the 3 metadata copies are valid, key protectors, ProtectionStatus (On or Suspended) and LockStatus/MountPoint for volumes mounted by this PowerShell session.'
+                'Get-BlockCryptVolume reads a volume''s metadata without any credential and returns a BlockCryptVolume object: id, capacity, sector size, cipher, how many of the 3 metadata copies are valid, key protectors, ProtectionStatus (On or Suspended), and LockStatus/MountPoint (a mount by this session, another PowerShell session or the blockcrypt CLI).'
                 'Without -Path it returns the volumes mounted by this session. The metadata read this way is not authenticated (MetadataAuthenticated is False); cmdlets that unlock authenticate it.'
             )
             Parameters  = @{ Path = 'Container file(s). Without it, the volumes mounted by this PowerShell session.' }
@@ -164,7 +164,7 @@
             Description = @('Dismount-BlockCryptVolume flushes and unmounts a volume mounted by this session (Mount-BlockCryptVolume) or by the blockcrypt CLI, and waits until the volume is closed and its keys zeroed. A busy mount point (a program has a file open there) is refused unless -Force, which detaches it lazily.')
             Parameters  = @{
                 MountPoint = 'The mount point. Accepts the MountPoint property of BlockCryptVolume objects from the pipeline.'
-                Path       = 'The container file of a volume mounted by this session.'
+                Path       = 'The container file of a mounted volume (mounted by this session, another PowerShell session or the CLI).'
                 Force      = 'Detach a busy mount point lazily: the volume is closed when its last user lets go.'
             }
             Examples    = @(
