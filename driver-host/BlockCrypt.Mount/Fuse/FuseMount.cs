@@ -73,6 +73,9 @@ public sealed partial class FuseMount
     {
         var o = new StringBuilder();
         o.Append("max_read=").Append(Options.MaxRequestBytes);
+        // libfuse 3.14 leaves max_idle_threads at UINT_MAX when unset and then logs "Ignoring invalid max threads
+        // value 4294967295" on every mount; giving it explicitly (its documented default is 10) keeps stderr clean.
+        o.Append(",max_idle_threads=10");
         o.Append(",fsname=").Append(Options.FsName).Append(",subtype=blockcrypt");
         if (Options.AutoUnmount) o.Append(",auto_unmount");
         if (Core.IsReadOnly) o.Append(",ro");
