@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace BlockCrypt.Benchmarks;
@@ -9,7 +8,8 @@ namespace BlockCrypt.Benchmarks;
 /// first), so the three see the same background load, and the ratios are taken inside each round. Prints every round,
 /// then medians, the ratios the mount issue asks for and whether the goals are met. Tests: sequential 1 GiB write of a
 /// new file (1 MiB blocks, fsync at the end), sequential 1 GiB read (page cache dropped first), random 4 KiB O_DIRECT
-/// reads. Needs root, /dev/fuse and fio; all backing files on /dev/shm.
+/// reads. Speeds are fio's own (job runtime: the end fsync included, fio's start-up not). Needs root, /dev/fuse and fio;
+/// all backing files on /dev/shm.
 /// Run: <c>dotnet run -c Release --project benchmarks/BlockCrypt.Benchmarks -- --mount-ab [rounds]</c>.
 /// </summary>
 public static class MountAbComparison
@@ -25,7 +25,7 @@ public static class MountAbComparison
             string[] dirs = [bench.EncryptedDir, bench.PlainDir, bench.TmpfsDir];
             // [test, target, round]: MB/s (10^6 bytes/s) for the sequential tests, IOPS for the random reads.
             var results = new double[3, 3, rounds];
-            Console.WriteLine($"Mount A/B: {rounds} rounds, {Environment.ProcessorCount} cores; MB/s = 10^6 bytes/s; wall time of fio incl. fsync");
+            Console.WriteLine($"Mount A/B: {rounds} rounds, {Environment.ProcessorCount} cores; MB/s = 10^6 bytes/s as fio measures (write incl. end fsync)");
             for (int r = 0; r < rounds; r++)
             {
                 string load = LoadAverage();
@@ -101,10 +101,4 @@ public static class MountAbComparison
         }
     }
 
-    internal static double Seconds(Action action)
-    {
-        var sw = Stopwatch.StartNew();
-        action();
-        return sw.Elapsed.TotalSeconds;
-    }
 }
