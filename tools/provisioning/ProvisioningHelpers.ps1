@@ -127,7 +127,7 @@ function Get-KdfParameters {
 
 function Test-BlockCryptMountAt {
     # $true when a BlockCrypt FUSE mount sits at $MountPoint (Linux), e.g. one made by the CLI or another
-    # PowerShell process (Get-BlockCryptVolume only knows this session's mounts).
+    # PowerShell process; a fallback for when the module's lock-directory records do not show it.
     param([Parameter(Mandatory)][string] $MountPoint)
     if (-not $IsLinux -or -not (Test-Path -LiteralPath '/proc/self/mountinfo')) { return $false }
     $full = [System.IO.Path]::GetFullPath($MountPoint).TrimEnd('/')

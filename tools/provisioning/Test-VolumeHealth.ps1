@@ -15,8 +15,8 @@
       Escrow       (with -EscrowPath) every recovery protector has an Active escrow record, the escrow file is mode
                    0600, the escrowed passwords open the volume; Active records of removed protectors are warnings.
       FileSystem   with -ImagePath: fsck.fat -n on that plain image (e.g. from 'blockcrypt export-plain'); any
-                   output beyond the summary, or a non-zero exit, is an error. A volume mounted by this session is
-                   walked through its mount point (every directory listed; with -ReadFiles every file read);
+                   output beyond the summary, or a non-zero exit, is an error. A mounted volume (by this session,
+                   another PowerShell process or the CLI) is walked through its mount point (every directory listed; with -ReadFiles every file read);
                    with -TemporaryMountPoint an unmounted volume is mounted read-only there through the TPM, walked
                    and dismounted. Otherwise the filesystem is reported NotChecked.
 
