@@ -280,6 +280,48 @@ Describe 'New-ProvisionedVolume.ps1' {
         Get-Content -LiteralPath (Join-Path $mnt 'hello.txt') | Should -Be 'provisioned'
     }
 
+    It 'Rerun_MountedByAnotherPowerShellProcess_ChangesNothingAndHealthWalksThatMount' {
+        # A second PowerShell process provisions and mounts (as a service would) and keeps running.
+        $c = Join-Path $dir 'served.bcv'
+        $m = Join-Path $dir 'served-mnt'
+        $keep = Join-Path $dir 'child.keep'
+        Set-Content -LiteralPath $keep -Value 'x'
+        $kdfText = "-KdfMemoryKiB $($Kdf.KdfMemoryKiB) -KdfIterations $($Kdf.KdfIterations)"
+        Set-Content -LiteralPath (Join-Path $dir 'child.ps1') -Value @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$PSScriptRoot/TestHelpers.psm1'; Import-BlockCryptModule
+`$r = & '$NewProvisioned' -Path '$c' -Size 300MiB -EscrowPath '$escrow' -MountPoint '$m' -TpmDevice '$($tpm.Tcti)' $kdfText
+Set-Content -LiteralPath '$m/ready.txt' -Value `$r.Status
+while (Test-Path -LiteralPath '$keep') { Start-Sleep -Milliseconds 100 }
+"@
+        $child = Start-Process -FilePath dotnet -ArgumentList 'pwsh', '-NoProfile', '-NonInteractive', '-File', (Join-Path $dir 'child.ps1') `
+            -WorkingDirectory (Get-BlockCryptRepoRoot) -PassThru -RedirectStandardOutput (Join-Path $dir 'child.out') -RedirectStandardError (Join-Path $dir 'child.err')
+        try {
+            $deadline = [DateTime]::UtcNow.AddSeconds(120)
+            while (-not (Test-Path (Join-Path $m 'ready.txt')) -and -not $child.HasExited -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            Get-Content -LiteralPath (Join-Path $m 'ready.txt') -ErrorAction SilentlyContinue |
+                Should -Be 'Provisioned' -Because (Get-Content -Raw (Join-Path $dir 'child.err') -ErrorAction SilentlyContinue)
+            $metaBefore = Get-MetadataHash $c
+
+            $r = & $NewProvisioned -Path $c -Size 300MiB -EscrowPath $escrow -MountPoint $m -TpmDevice $tpm.Tcti @Kdf
+            $r.Status | Should -Be 'AlreadyProvisioned'
+            $r.LockStatus | Should -Be 'Mounted'
+            $r.MountPoint | Should -Be $m
+            Get-MetadataHash $c | Should -Be $metaBefore
+
+            $h = & $TestHealth -Path $c -EscrowPath $escrow -TpmDevice $tpm.Tcti -ReadFiles
+            $h.FileSystemStatus | Should -Be 'Clean'
+            $h.Healthy | Should -BeTrue
+        }
+        finally {
+            Remove-Item -LiteralPath $keep -ErrorAction SilentlyContinue
+            if (-not $child.WaitForExit(30000)) { $child.Kill() }
+            if (& findmnt -rn -o TARGET | Where-Object { $_ -eq $m }) { & fusermount3 -u -z $m }
+        }
+        # The child's exit dismounted its volume.
+        (Get-BlockCryptVolume -Path $c).LockStatus | Should -Be 'Locked'
+    }
+
     It 'Run_VolumeWithOnlyATpmProtector_CompletesTheInterruptedProvisioning' {
         # State left by a crash right after the volume was created: TPM protector, no recovery password yet.
         $c = Join-Path $dir 'tpm-only.bcv'
@@ -293,7 +335,7 @@ Describe 'New-ProvisionedVolume.ps1' {
 
     It 'Run_VolumeWithoutTpmProtector_AddsOneUnlockingWithTheEscrowedPassword' {
         $c = Join-Path $dir 'no-tpm.bcv'
-        $v = New-BlockCryptVolume -Path $c -Size 64MiB -FileSystem None -RecoveryPasswordProtector @Kdf -Confirm:$false
+        $v = New-BlockCryptVolume -Path $c -Size 64MiB -FileSystem None -RecoveryPasswordProtector @Kdf -Confirm:$false -WarningAction SilentlyContinue
         $p = @($v.KeyProtector)[0]
         $null = Backup-BlockCryptKeyProtector -Path $c -KeyProtectorId $p.KeyProtectorId -RecoveryPassword (ConvertTo-Secure $p.RecoveryPassword) -EscrowPath $escrow -Confirm:$false
 
@@ -437,7 +479,7 @@ Describe 'Invoke-KeyRotation.ps1' {
     It 'Run_CrashAfterAddingTheNewPasswordBeforeEscrow_StopsUntouchedThenCompletesWithTheSwitch' {
         # A crash between "add the new recovery protector" and "escrow it" leaves a protector nobody knows.
         $p = New-Provisioned
-        $orphan = Add-BlockCryptKeyProtector -Path $p.Path -UnlockWithTpm -TpmDevice $tpm.Tcti -RecoveryPasswordProtector @Kdf -Confirm:$false
+        $orphan = Add-BlockCryptKeyProtector -Path $p.Path -UnlockWithTpm -TpmDevice $tpm.Tcti -RecoveryPasswordProtector @Kdf -Confirm:$false -WarningAction SilentlyContinue
         $oldPassword = (Read-Escrow $escrow $p.VolumeId).Records[0].RecoveryPassword
         $metaBefore = Get-MetadataHash $p.Path
 
@@ -491,7 +533,7 @@ Describe 'Invoke-KeyRotation.ps1' {
     It 'Run_CrashAfterRemovingTheOldProtectorBeforeMarking_NextRunMarksIt' {
         # A crash between "remove the old recovery protector" and "mark its record Superseded".
         $p = New-Provisioned
-        $b = Add-BlockCryptKeyProtector -Path $p.Path -UnlockWithTpm -TpmDevice $tpm.Tcti -RecoveryPasswordProtector @Kdf -Confirm:$false
+        $b = Add-BlockCryptKeyProtector -Path $p.Path -UnlockWithTpm -TpmDevice $tpm.Tcti -RecoveryPasswordProtector @Kdf -Confirm:$false -WarningAction SilentlyContinue
         $null = Backup-BlockCryptKeyProtector -Path $p.Path -KeyProtectorId $b.KeyProtectorId -RecoveryPassword (ConvertTo-Secure $b.RecoveryPassword) -EscrowPath $escrow -Confirm:$false
         Remove-BlockCryptKeyProtector -Path $p.Path -KeyProtectorId $p.RecoveryProtectorId -UnlockWithTpm -TpmDevice $tpm.Tcti -Confirm:$false
         ((Read-Escrow $escrow $p.VolumeId).Records | Where-Object { [guid] $_.KeyProtectorId -eq $p.RecoveryProtectorId }).Status | Should -Be 'Active'
