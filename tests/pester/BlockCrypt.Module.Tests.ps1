@@ -177,6 +177,57 @@ Describe 'Volumes with passphrase, recovery password and startup key' {
         $script:Recovery = $new
     }
 
+    It 'warns when the escrow directory already exists with access for other users, and leaves no lock file in it' {
+        $v = New-PasswordVolume "$Dir/loose.bcv"
+        $rp = Add-BlockCryptKeyProtector -Path "$Dir/loose.bcv" -UnlockPassword (Sec 'correct horse') -RecoveryPasswordProtector @Kdf -WarningAction SilentlyContinue
+        New-Item -ItemType Directory "$Dir/loose-escrow" | Out-Null
+        & chmod 755 "$Dir/loose-escrow"
+        $warnings = $null
+        $record = $rp | Backup-BlockCryptKeyProtector -RecoveryPassword (Sec $rp.RecoveryPassword) -EscrowPath "$Dir/loose-escrow" -WarningVariable warnings -WarningAction SilentlyContinue
+        @($warnings).Count | Should -Be 1
+        "$($warnings[0])" | Should -Match 'mode 755.*chmod 700'
+        Get-Mode $record.EscrowFile | Should -Be '600'
+        @(Get-ChildItem -LiteralPath "$Dir/loose-escrow" -Force).Name | Should -Be @("$($v.VolumeId).json")
+    }
+
+    It 'keeps every entry when several writers update one escrow record at the same time' {
+        $escrow = "$Dir/concurrent-escrow"
+        $volumeId = [guid]::NewGuid()
+        $writers = 1..4 | ForEach-Object -ThrottleLimit 4 -Parallel {
+            # The store itself (internal to the module), hammered from 4 runspaces: 4 x 15 read-merge-replace cycles.
+            $store = ([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'BlockCrypt.PowerShell' }).
+                GetType('BlockCrypt.PowerShell.Internal.EscrowStore', $true)
+            $save = $store.GetMethod('Save')
+            foreach ($i in 1..15) {
+                $null = $save.Invoke($null, [object[]]@($using:escrow, $using:volumeId, '/nowhere.bcv', [guid]::NewGuid(),
+                        ('123456-' * 7 + '123456'), [Guid[]]::new(0)))
+            }
+            $_
+        }
+        @($writers).Count | Should -Be 4
+        $json = Get-Content -Raw "$escrow/$volumeId.json" | ConvertFrom-Json
+        @($json.Records).Count | Should -Be 60
+        @($json.Records.KeyProtectorId | Sort-Object -Unique).Count | Should -Be 60
+        @(Get-ChildItem -LiteralPath $escrow -Force).Name | Should -Be @("$volumeId.json")
+    }
+
+    It 'New-BlockCryptVolume stopped (Ctrl+C) during the KDF leaves no container behind' {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$(Get-BlockCryptModulePath)'; New-BlockCryptVolume -Path '$Dir/stopped.bcv' -Size 4MiB " +
+                "-FileSystem None -PasswordProtector -Password (ConvertTo-SecureString pw -AsPlainText -Force) -KdfMemoryKiB 65536 -KdfIterations 10")
+            $async = $ps.BeginInvoke()
+            # The library creates the file first, then runs the (here slow) KDF: stop while it runs.
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            while (-not (Test-Path "$Dir/stopped.bcv") -and -not $async.IsCompleted -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 5 }
+            $async.IsCompleted | Should -BeFalse -Because 'the KDF should still be running when the pipeline is stopped'
+            $ps.Stop()
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            Test-Path "$Dir/stopped.bcv" | Should -BeFalse
+        }
+        finally { $ps.Dispose() }
+    }
+
     It 'Remove-BlockCryptKeyProtector: -WhatIf keeps it, pipeline input removes it, the last one is refused' {
         $v = New-PasswordVolume "$Dir/r.bcv"
         $k = Add-BlockCryptKeyProtector -Path "$Dir/r.bcv" -UnlockPassword (Sec 'correct horse') -StartupKeyProtector -StartupKeyPath "$Dir/r.bek"
@@ -233,6 +284,15 @@ Describe 'TPM protectors on swtpm' {
         $v.KeyProtector[0].Pcr | Should -Be @(7, 14)
         (Unlock-BlockCryptVolume -Path "$Dir/t.bcv" -TpmDevice $Tpm.Tcti).MetadataAuthenticated | Should -BeTrue
         $script:Rp = Add-BlockCryptKeyProtector -Path "$Dir/t.bcv" -TpmDevice $Tpm.Tcti -UnlockWithTpm -RecoveryPasswordProtector @Kdf
+    }
+
+    It 'reports an unreachable TPM as BlockCrypt.TpmUnavailable with the module''s way to choose one' {
+        $err = $null
+        Unlock-BlockCryptVolume -Path "$Dir/t.bcv" -TpmDevice 'swtpm:127.0.0.1:1' -ErrorAction SilentlyContinue -ErrorVariable err
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'BlockCrypt.TpmUnavailable,*'
+        $err[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+        $err[0].TargetObject | Should -Be "$Dir/t.bcv"
+        $err[0].ErrorDetails.RecommendedAction | Should -Match '-TpmDevice'
     }
 
     It 'honours $env:BLOCKCRYPT_TPM when -TpmDevice is not given' {
@@ -380,6 +440,24 @@ while (Test-Path '$Dir/child.keep') { Start-Sleep -Milliseconds 100 }
             if (-not $process.WaitForExit(30000)) { $process.Kill() }
             if (& findmnt -rn -o TARGET | Where-Object { $_ -eq "$Dir/mnt" }) { & fusermount3 -u -z "$Dir/mnt" }
         }
+    }
+
+    It 'Mount-BlockCryptVolume stopped (Ctrl+C) while unlocking leaves nothing mounted' {
+        New-BlockCryptVolume -Path "$Dir/slow.bcv" -Size 40MiB -SectorSize 512 -PasswordProtector -Password (Sec 'pw') -KdfMemoryKiB 65536 -KdfIterations 10 | Out-Null
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$(Get-BlockCryptModulePath)'; Mount-BlockCryptVolume -Path '$Dir/slow.bcv' -MountPoint '$Dir/mnt2' " +
+                "-UnlockPassword (ConvertTo-SecureString pw -AsPlainText -Force)")
+            $async = $ps.BeginInvoke()
+            Start-Sleep -Milliseconds 1500   # the unlock's KDF (640 MiB of Argon2id passes) takes seconds
+            $async.IsCompleted | Should -BeFalse -Because 'the KDF should still be running when the pipeline is stopped'
+            $ps.Stop()
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            @(& findmnt -rn -o TARGET | Where-Object { $_ -eq "$Dir/mnt2" }).Count | Should -Be 0
+            (Get-BlockCryptVolume -Path "$Dir/slow.bcv").LockStatus | Should -Be 'Locked'
+            @(Get-BlockCryptVolume).Count | Should -Be 0
+        }
+        finally { $ps.Dispose() }
     }
 
     It 'reports a wrong password at mount time as BlockCrypt.WrongCredential and leaves nothing mounted' {

@@ -65,7 +65,7 @@ public sealed class AddBlockCryptKeyProtectorCommand : NewProtectorCmdlet, IUnlo
             if (!ShouldProcess(path, "Add a " + NewProtectorDescription)) return;
             using var credentials = Credentials.Build(this, ResolvePath);
             var (volume, unlocked) = WithProgress("Unlocking " + path, "Deriving the key (KDF / TPM)",
-                () => Credentials.OpenUnlocked(path, credentials, readOnly: false));
+                () => Credentials.OpenUnlocked(path, credentials, readOnly: false), Credentials.Close);
             using (volume)
             using (unlocked)
             {
@@ -74,7 +74,7 @@ public sealed class AddBlockCryptKeyProtectorCommand : NewProtectorCmdlet, IUnlo
                 try
                 {
                     result = WithProgress("Add-BlockCryptKeyProtector " + path, "Creating the key protector (KDF / TPM)",
-                        () => unlocked.AddProtector(prepared.Request));
+                        () => unlocked.AddProtector(prepared.Request), abandoned => abandoned.Dispose());
                 }
                 catch
                 {

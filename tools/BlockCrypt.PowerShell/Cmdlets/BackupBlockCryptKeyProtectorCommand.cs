@@ -63,8 +63,18 @@ public sealed class BackupBlockCryptKeyProtectorCommand : BlockCryptCmdlet
                 BlockCrypt.Volume.Protectors.RecoveryPassword.Parse(text, key);
                 string canonical = BlockCrypt.Volume.Protectors.RecoveryPassword.Format(key);
                 key.Clear();
-                record = EscrowStore.Save(escrow, status.VolumeId, path, KeyProtectorId, canonical, [.. status.Protectors.Select(p => p.Id)]);
+                try
+                {
+                    record = EscrowStore.Save(escrow, status.VolumeId, path, KeyProtectorId, canonical, [.. status.Protectors.Select(p => p.Id)]);
+                }
+                finally
+                {
+                    SecretText.Wipe(canonical);
+                }
             });
+            if (EscrowStore.LooseDirectoryMode(escrow) is { } mode)
+                WriteWarning($"The escrow store '{escrow}' has mode {mode}: other users can list it (the records themselves are 0600). " +
+                             "Restrict it to its owner: chmod 700.");
             WriteObject(record);
         });
     }

@@ -86,7 +86,7 @@ public sealed class NewBlockCryptVolumeCommand : NewProtectorCmdlet
                 Cipher = KeySize == 128 ? CipherKind.AesXts128 : CipherKind.AesXts256,
             };
             var (unlocked, results) = WithProgress("New-BlockCryptVolume " + path, "Creating the key protector (KDF / TPM)",
-                () => Volume.Volume.Create(path, options));
+                () => Volume.Volume.Create(path, options), abandoned => Discard(path, abandoned.Volume, abandoned.Protectors));
             BlockCryptVolume output;
             using (var volume = unlocked.Volume)
             using (unlocked)
@@ -102,10 +102,7 @@ public sealed class NewBlockCryptVolumeCommand : NewProtectorCmdlet
                 }
                 catch (Exception e)
                 {
-                    foreach (var r in results) r.Dispose();
-                    unlocked.Dispose();
-                    volume.Dispose();
-                    File.Delete(path);
+                    Discard(path, unlocked, results);
                     if (e is FileSystemException f)
                         throw new BlockCryptCmdletException("FileSystem", ErrorCategory.InvalidArgument, $"Cannot create FAT32: {f.Message}");
                     throw;
@@ -126,5 +123,15 @@ public sealed class NewBlockCryptVolumeCommand : NewProtectorCmdlet
             prepared.Undo();
             throw;
         }
+    }
+
+    /// <summary>Closes a volume that will not be handed out (zeroing its keys) and deletes its new container file.</summary>
+    private static void Discard(string path, UnlockedVolume unlocked, IReadOnlyList<ProtectorAddResult> results)
+    {
+        var volume = unlocked.Volume;
+        foreach (var r in results) r.Dispose();
+        unlocked.Dispose();
+        volume.Dispose();
+        File.Delete(path);
     }
 }

@@ -27,10 +27,14 @@ public sealed class RemoveBlockCryptVolumeCommand : BlockCryptCmdlet
         string path = ResolvePath(Path);
         Guard(path, () =>
         {
+            // Read-only for the question: -WhatIf needs no write access and opens nothing for writing.
+            using (var probe = Volume.Volume.Open(path, readOnly: true))
+            {
+                string what = $"Crypto-erase volume {probe.Id} (destroy every metadata copy; nothing opens it again)" +
+                              (DeleteFile ? " and delete the file" : "");
+                if (!ShouldProcess(path, what)) return;
+            }
             using var volume = Volume.Volume.Open(path);
-            string what = $"Crypto-erase volume {volume.Id} (destroy every metadata copy; nothing opens it again)" +
-                          (DeleteFile ? " and delete the file" : "");
-            if (!ShouldProcess(path, what)) return;
             MountLock mountLock;
             try
             {

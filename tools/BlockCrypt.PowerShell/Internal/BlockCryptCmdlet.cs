@@ -57,9 +57,11 @@ public abstract class BlockCryptCmdlet : PSCmdlet
 
     /// <summary>
     /// Runs <paramref name="work"/> (a long library call: KDF, TPM sealing, formatting) on a worker thread while this
-    /// thread reports Write-Progress every 250 ms; exceptions of the work are rethrown unchanged.
+    /// thread reports Write-Progress every 250 ms; exceptions of the work are rethrown unchanged. When the pipeline is
+    /// stopped (Ctrl+C) meanwhile, the work still runs to its end (it cannot be cancelled) and its result, which nobody
+    /// will receive, goes to <paramref name="abandon"/> (dispose keys, delete what it created).
     /// </summary>
-    protected T WithProgress<T>(string activity, string status, Func<T> work)
+    protected T WithProgress<T>(string activity, string status, Func<T> work, Action<T>? abandon = null)
     {
         var task = Task.Run(work);
         var record = new ProgressRecord(ProgressId, activity, status) { PercentComplete = -1 };
@@ -79,6 +81,7 @@ public abstract class BlockCryptCmdlet : PSCmdlet
         {
             // Ctrl+C: the library call cannot be cancelled; let it finish before the caller disposes the secrets it uses.
             ((IAsyncResult)task).AsyncWaitHandle.WaitOne();
+            if (abandon is not null && task.IsCompletedSuccessfully) abandon(task.Result);
             throw;
         }
         return task.GetAwaiter().GetResult();

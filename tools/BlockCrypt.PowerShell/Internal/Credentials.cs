@@ -57,6 +57,13 @@ internal static class Credentials
         }
     }
 
+    /// <summary>Closes what <see cref="OpenUnlocked"/> returned (keys zeroed), when nobody will use it.</summary>
+    public static void Close((Volume.Volume Volume, UnlockedVolume Unlocked) opened)
+    {
+        opened.Unlocked.Dispose();
+        opened.Volume.Dispose();
+    }
+
     /// <summary>
     /// Opens <paramref name="path"/> and unlocks it. Dispose the unlocked volume, then the volume.
     /// </summary>

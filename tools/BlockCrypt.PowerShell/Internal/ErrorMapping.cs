@@ -33,6 +33,8 @@ internal static class ErrorMapping
         "TpmPcrMismatch" => "Unlock with the recovery password (-UnlockRecoveryPassword). If the change of the measured boot state was " +
                             "intended, reseal the TPM protectors: Suspend-BlockCryptVolume then Resume-BlockCryptVolume with -UnlockRecoveryPassword.",
         "PinRequired" => "Give the TPM PIN with -UnlockPin.",
+        "TpmUnavailable" => "Choose the TPM with -TpmDevice (/dev/tpmrm0, tbs, or swtpm:HOST:PORT for a software TPM) or " +
+                            "$env:BLOCKCRYPT_TPM.",
         "WrongCredential" => "Check the credential; a recovery password (-UnlockRecoveryPassword) opens the volume when others fail.",
         "NoCredential" => "Give a credential of one of the volume's protectors (see Get-BlockCryptKeyProtector).",
         "MetadataDamaged" => "Restore a header backup of this volume (blockcrypt header restore).",

@@ -8,7 +8,9 @@ namespace BlockCrypt.PowerShell.Internal;
 /// <summary>
 /// The recovery-password escrow store: a directory (created 0700) of JSON records, one per volume,
 /// <c>&lt;dir&gt;/&lt;VolumeId&gt;.json</c> (0600), each replaced atomically (write a temp file in the same directory,
-/// fsync, rename over the old one), so a crash leaves the old or the new record, never half of one.
+/// fsync, rename over the old one, fsync the directory) under an exclusive lock of the directory
+/// (<see cref="EscrowLock"/>), so concurrent writers keep every entry and a crash leaves the old or the new record,
+/// never half of one.
 /// </summary>
 internal static class EscrowStore
 {
@@ -27,6 +29,8 @@ internal static class EscrowStore
     {
         EnsureDirectory(directory);
         string file = System.IO.Path.Combine(directory, volumeId.ToString("D") + ".json");
+        // Read, merge and replace under one lock: a concurrent writer would otherwise drop this entry or its own.
+        using var writer = EscrowLock.Acquire(directory);
         var entries = File.Exists(file) ? Read(file, volumeId) : [];
         DateTime now = DateTime.UtcNow;
         now = new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
@@ -38,6 +42,7 @@ internal static class EscrowStore
         }
         entries.Add(new Entry(protectorId, recoveryPassword, now, EscrowStatus.Active, null));
         WriteAtomically(file, Serialize(volumeId, containerPath, entries));
+        writer.SyncDirectory();
         return new BlockCryptEscrowRecord
         {
             VolumeId = volumeId, Path = containerPath, EscrowFile = file,
@@ -46,6 +51,19 @@ internal static class EscrowStore
                 KeyProtectorId = e.KeyProtectorId, CreatedUtc = e.CreatedUtc, Status = e.Status, SupersededUtc = e.SupersededUtc,
             })],
         };
+    }
+
+    /// <summary>
+    /// The mode (e.g. "755") of an existing store directory that other users may enter, read or write, else null
+    /// (also on Windows, where ACLs apply instead).
+    /// </summary>
+    public static string? LooseDirectoryMode(string directory)
+    {
+        if (OperatingSystem.IsWindows() || !Directory.Exists(directory)) return null;
+        const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+                                    | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+        var mode = File.GetUnixFileMode(directory);
+        return (mode & others) == 0 ? null : Convert.ToString((int)mode & 0x1FF, 8);
     }
 
     private static void EnsureDirectory(string directory)
@@ -57,9 +75,10 @@ internal static class EscrowStore
 
     private static List<Entry> Read(string file, Guid volumeId)
     {
+        byte[] content = File.ReadAllBytes(file);
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(file));
+            using var doc = JsonDocument.Parse(content);
             var root = doc.RootElement;
             if (root.GetProperty("VolumeId").GetGuid() != volumeId) throw Bad(file, "it names another volume");
             var list = new List<Entry>();
@@ -74,6 +93,10 @@ internal static class EscrowStore
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
             throw Bad(file, e.Message);
+        }
+        finally
+        {
+            Array.Clear(content); // it holds recovery passwords
         }
     }
 
@@ -109,7 +132,9 @@ internal static class EscrowStore
             w.WriteEndObject();
         }
         stream.WriteByte((byte)'\n');
-        return stream.ToArray();
+        byte[] result = stream.ToArray();
+        Array.Clear(stream.GetBuffer()); // the stream's own buffer holds the recovery passwords too
+        return result;
     }
 
     private static void WriteAtomically(string file, byte[] content)

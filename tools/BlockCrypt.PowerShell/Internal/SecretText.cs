@@ -55,10 +55,16 @@ internal static class SecretText
         }
         finally
         {
-            unsafe
-            {
-                fixed (char* p = text) new Span<char>(p, text.Length).Clear();
-            }
+            Wipe(text);
+        }
+    }
+
+    /// <summary>Overwrites the characters of <paramref name="text"/>, a fresh string this module made, with zeros.</summary>
+    public static void Wipe(string text)
+    {
+        unsafe
+        {
+            fixed (char* p = text) new Span<char>(p, text.Length).Clear();
         }
     }
 }

@@ -51,7 +51,7 @@ public abstract class UnlockOrMountCmdlet : UnlockingCmdlet
                 var (_, unlocked) = Credentials.OpenUnlocked(path, credentials, ReadOnly);
                 status = unlocked.GetStatus();
                 return MountSource.ForUnlockedVolume(unlocked);
-            }, MountTimeout));
+            }, MountTimeout), abandoned => abandoned.Dismount(force: true)); // Ctrl+C: nobody asked for the mount any more
             WriteObject(VolumeView.Create(path, status!, authenticated: true));
             WriteVerbose($"Mounted {path} at {mount.MountPoint}; Dismount-BlockCryptVolume -MountPoint {mount.MountPoint} unmounts it.");
         });

@@ -53,5 +53,6 @@ public abstract class UnlockingCmdlet : BlockCryptCmdlet, IUnlockParameters
 
     /// <summary>Opens and unlocks <paramref name="path"/>, deriving keys with Write-Progress. Dispose both (unlocked first).</summary>
     protected (Volume.Volume Volume, UnlockedVolume Unlocked) OpenUnlocked(string path, UnlockCredentials credentials, bool readOnly = false) =>
-        WithProgress("Unlocking " + path, "Deriving the key (KDF / TPM)", () => Credentials.OpenUnlocked(path, credentials, readOnly));
+        WithProgress("Unlocking " + path, "Deriving the key (KDF / TPM)", () => Credentials.OpenUnlocked(path, credentials, readOnly),
+            Credentials.Close);
 }
