@@ -99,6 +99,23 @@ Describe 'Volumes with passphrase, recovery password and startup key' {
         Test-Path "$Dir/b.bcv" | Should -BeFalse
     }
 
+    It 'takes decimal sizes that come to whole bytes (1.5MiB, PowerShell''s 1.5GB) and refuses the others' {
+        (New-BlockCryptVolume -Path "$Dir/dec.bcv" -Size 1.5MiB -FileSystem None -PasswordProtector -Password (Sec x) @Kdf).CapacityBytes |
+            Should -Be 1572864
+        { New-BlockCryptVolume -Path "$Dir/dec2.bcv" -Size 1.5GB -FileSystem None -RecoveryPasswordProtector -WhatIf -ErrorAction Stop } | Should -Not -Throw
+        { New-BlockCryptVolume -Path "$Dir/dec2.bcv" -Size 1.0001KiB -FileSystem None -RecoveryPasswordProtector -ErrorAction Stop } |
+            Should -Throw -ErrorId 'BlockCrypt.InvalidSize,*'
+        Test-Path "$Dir/dec2.bcv" | Should -BeFalse
+    }
+
+    It 'reports a directory given as a container as BlockCrypt.NotAVolume, not as access denied' {
+        $err = $null
+        Get-BlockCryptVolume -Path $Dir -ErrorAction SilentlyContinue -ErrorVariable err
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'BlockCrypt.NotAVolume,*'
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        "$err" | Should -Match 'is a directory'
+    }
+
     It 'reports a wrong password as BlockCrypt.WrongCredential (AuthenticationError) and a right one as unlocked' {
         $err = $null
         Unlock-BlockCryptVolume -Path "$Dir/a.bcv" -UnlockPassword (Sec 'wrong') -ErrorAction SilentlyContinue -ErrorVariable err
@@ -190,6 +207,15 @@ Describe 'Volumes with passphrase, recovery password and startup key' {
         @(Get-ChildItem -LiteralPath "$Dir/loose-escrow" -Force).Name | Should -Be @("$($v.VolumeId).json")
     }
 
+    It 'refuses an escrow path that is a file' {
+        Set-Content "$Dir/not-a-dir" 'x'
+        $rp = Get-BlockCryptKeyProtector -Path "$Dir/loose.bcv" -KeyProtectorType RecoveryPassword
+        $escrowed = Get-Content -Raw "$Dir/loose-escrow/$($rp.VolumeId).json" | ConvertFrom-Json
+        { $rp | Backup-BlockCryptKeyProtector -RecoveryPassword (Sec $escrowed.Records[0].RecoveryPassword) -EscrowPath "$Dir/not-a-dir" -ErrorAction Stop } |
+            Should -Throw -ErrorId 'BlockCrypt.EscrowPathNotDirectory,*'
+        Get-Content "$Dir/not-a-dir" | Should -Be 'x'
+    }
+
     It 'keeps every entry when several writers update one escrow record at the same time' {
         $escrow = "$Dir/concurrent-escrow"
         $volumeId = [guid]::NewGuid()
@@ -226,6 +252,57 @@ Describe 'Volumes with passphrase, recovery password and startup key' {
             Test-Path "$Dir/stopped.bcv" | Should -BeFalse
         }
         finally { $ps.Dispose() }
+    }
+
+    It 'adds one protector per volume piped from Get-BlockCryptVolume -Path a,b' {
+        $a = New-PasswordVolume "$Dir/pipe-a.bcv"
+        $b = New-PasswordVolume "$Dir/pipe-b.bcv"
+        $added = @(Get-BlockCryptVolume -Path "$Dir/pipe-a.bcv", "$Dir/pipe-b.bcv" |
+                Add-BlockCryptKeyProtector -UnlockPassword (Sec 'correct horse') -RecoveryPasswordProtector @Kdf -WarningAction SilentlyContinue)
+        $added.Count | Should -Be 2
+        $added.VolumeId | Should -Be @($a.VolumeId, $b.VolumeId)
+        $added.Path | Should -Be @("$Dir/pipe-a.bcv", "$Dir/pipe-b.bcv")
+        $added[0].RecoveryPassword | Should -Not -Be $added[1].RecoveryPassword
+        foreach ($p in $added) {
+            (Unlock-BlockCryptVolume -Path $p.Path -UnlockRecoveryPassword (Sec $p.RecoveryPassword)).VolumeId | Should -Be $p.VolumeId
+        }
+    }
+
+    It 'expands wildcards in Get-BlockCryptVolume -Path and reports a pattern matching nothing' {
+        @(Get-BlockCryptVolume -Path "$Dir/pipe-*.bcv").Path | Should -Be @("$Dir/pipe-a.bcv", "$Dir/pipe-b.bcv")
+        $err = $null
+        @(Get-BlockCryptVolume -Path "$Dir/none-*.bcv" -ErrorAction SilentlyContinue -ErrorVariable err).Count | Should -Be 0
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'BlockCrypt.FileNotFound,*'
+    }
+
+    It 'completes every Write-Progress activity it starts, and -WhatIf starts none (no KDF work)' {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$(Get-BlockCryptModulePath)'; " +
+                "New-BlockCryptVolume -Path '$Dir/progress.bcv' -Size 4MiB -FileSystem None -PasswordProtector -Password (ConvertTo-SecureString pw -AsPlainText -Force) -WhatIf; " +
+                "New-BlockCryptVolume -Path '$Dir/progress2.bcv' -Size 4MiB -FileSystem None -PasswordProtector -Password (ConvertTo-SecureString pw -AsPlainText -Force) -WhatIf -KdfMemoryKiB 8192 -KdfIterations 1")
+            $null = $ps.Invoke()
+            @($ps.Streams.Progress).Count | Should -Be 0
+            $ps.Commands.Clear()
+            $null = $ps.AddScript("New-BlockCryptVolume -Path '$Dir/progress.bcv' -Size 40MiB -SectorSize 512 -PasswordProtector " +
+                "-Password (ConvertTo-SecureString pw -AsPlainText -Force) -KdfMemoryKiB 8192 -KdfIterations 1 | Out-Null; " +
+                "Unlock-BlockCryptVolume -Path '$Dir/progress.bcv' -UnlockPassword (ConvertTo-SecureString pw -AsPlainText -Force) | Out-Null")
+            $null = $ps.Invoke()
+            $ps.HadErrors | Should -BeFalse
+            $records = @($ps.Streams.Progress)
+            $activities = @($records.Activity | Select-Object -Unique)
+            $activities.Count | Should -Be 2
+            # One Completed record per long operation (New's key protector and FAT32 format, Unlock's key derivation),
+            # each after its own Processing record.
+            @($records | Where-Object RecordType -EQ 'Completed').Count | Should -Be 3
+            @($records | Where-Object RecordType -EQ 'Processing').Count | Should -BeGreaterOrEqual 3
+            foreach ($activity in $activities) {
+                $last = $records | Where-Object Activity -EQ $activity | Select-Object -Last 1
+                $last.RecordType | Should -Be 'Completed' -Because $activity
+            }
+        }
+        finally { $ps.Dispose() }
+        Test-Path "$Dir/progress2.bcv" | Should -BeFalse
     }
 
     It 'Remove-BlockCryptKeyProtector: -WhatIf keeps it, pipeline input removes it, the last one is refused' {
@@ -387,6 +464,25 @@ Describe 'FUSE mounts inside the PowerShell process' {
         @(Get-ChildItem "$Dir/mnt").Count | Should -Be 0
     }
 
+    It 'Dismount waits a moment for a file that is being closed instead of failing at once as busy' {
+        Mount-BlockCryptVolume -Path "$Dir/m.bcv" -MountPoint "$Dir/mnt" -UnlockPassword (Sec 'pw') | Out-Null
+        # Another process holds a file open for 0.8 s (like a writer whose close is still in flight).
+        $start = [System.Diagnostics.ProcessStartInfo]::new('sh')
+        $start.ArgumentList.Add('-c'); $start.ArgumentList.Add("exec 3< '$Dir/mnt/hello.txt'; sleep 0.8")
+        $start.WorkingDirectory = $Dir
+        $holder = [System.Diagnostics.Process]::Start($start)
+        try {
+            $deadline = [DateTime]::UtcNow.AddSeconds(10)
+            while (-not (Test-Path "/proc/$($holder.Id)/fd/3") -and -not $holder.HasExited -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 10 }
+            $holder.HasExited | Should -BeFalse -Because 'the file must still be open when Dismount starts'
+            Dismount-BlockCryptVolume -MountPoint "$Dir/mnt" -ErrorAction Stop
+            @(& findmnt -rn -o TARGET | Where-Object { $_ -eq "$Dir/mnt" }).Count | Should -Be 0
+        }
+        finally {
+            if (-not $holder.WaitForExit(5000)) { $holder.Kill() }
+        }
+    }
+
     It 'remounts read-only through Unlock-BlockCryptVolume -MountPoint and finds the files' {
         $v = Unlock-BlockCryptVolume -Path "$Dir/m.bcv" -MountPoint "$Dir/mnt" -ReadOnly -UnlockPassword (Sec 'pw')
         $v.LockStatus | Should -Be 'Mounted'
@@ -443,13 +539,13 @@ while (Test-Path '$Dir/child.keep') { Start-Sleep -Milliseconds 100 }
     }
 
     It 'Mount-BlockCryptVolume stopped (Ctrl+C) while unlocking leaves nothing mounted' {
-        New-BlockCryptVolume -Path "$Dir/slow.bcv" -Size 40MiB -SectorSize 512 -PasswordProtector -Password (Sec 'pw') -KdfMemoryKiB 65536 -KdfIterations 10 | Out-Null
+        New-BlockCryptVolume -Path "$Dir/slow.bcv" -Size 40MiB -SectorSize 512 -PasswordProtector -Password (Sec 'pw') -KdfMemoryKiB 65536 -KdfIterations 16 | Out-Null
         $ps = [powershell]::Create()
         try {
             $null = $ps.AddScript("Import-Module '$(Get-BlockCryptModulePath)'; Mount-BlockCryptVolume -Path '$Dir/slow.bcv' -MountPoint '$Dir/mnt2' " +
                 "-UnlockPassword (ConvertTo-SecureString pw -AsPlainText -Force)")
             $async = $ps.BeginInvoke()
-            Start-Sleep -Milliseconds 1500   # the unlock's KDF (640 MiB of Argon2id passes) takes seconds
+            Start-Sleep -Milliseconds 1000   # the unlock's KDF (16 Argon2id passes over 64 MiB) takes seconds
             $async.IsCompleted | Should -BeFalse -Because 'the KDF should still be running when the pipeline is stopped'
             $ps.Stop()
             $ps.InvocationStateInfo.State | Should -Be 'Stopped'
@@ -458,6 +554,28 @@ while (Test-Path '$Dir/child.keep') { Start-Sleep -Milliseconds 100 }
             @(Get-BlockCryptVolume).Count | Should -Be 0
         }
         finally { $ps.Dispose() }
+    }
+
+    It 'sees and dismounts a mount made by the blockcrypt CLI' {
+        $cli = Get-BlockCryptCliPath
+        Test-Path $cli | Should -BeTrue -Because 'dotnet build BlockCrypt.sln builds the CLI next to the module'
+        Set-Content "$Dir/pw.txt" 'pw'
+        try {
+            $out = & $cli mount "$Dir/m.bcv" "$Dir/mnt" --passphrase-file "$Dir/pw.txt" 2>&1
+            $LASTEXITCODE | Should -Be 0 -Because "$out"
+            Set-Content "$Dir/mnt/from-cli-mount.txt" 'x'
+            $v = Get-BlockCryptVolume -Path "$Dir/m.bcv"
+            $v.LockStatus | Should -Be 'Mounted'
+            $v.MountPoint | Should -Be "$Dir/mnt"
+            { Mount-BlockCryptVolume -Path "$Dir/m.bcv" -MountPoint "$Dir/mnt2" -UnlockPassword (Sec 'pw') -ErrorAction Stop } |
+                Should -Throw -ErrorId 'BlockCrypt.AlreadyMounted,*'
+            Dismount-BlockCryptVolume -MountPoint "$Dir/mnt" -Confirm:$false
+            @(& findmnt -rn -o TARGET | Where-Object { $_ -eq "$Dir/mnt" }).Count | Should -Be 0
+            (Get-BlockCryptVolume -Path "$Dir/m.bcv").LockStatus | Should -Be 'Locked'
+        }
+        finally {
+            if (& findmnt -rn -o TARGET | Where-Object { $_ -eq "$Dir/mnt" }) { & $cli unmount "$Dir/mnt" 2>&1 | Out-Null }
+        }
     }
 
     It 'reports a wrong password at mount time as BlockCrypt.WrongCredential and leaves nothing mounted' {

@@ -33,6 +33,20 @@ function Get-BlockCryptModulePath {
     return (Join-Path $script:RepoRoot 'tools/BlockCrypt.PowerShell/bin' $cfg 'net10.0/BlockCrypt.psd1')
 }
 
+function Get-BlockCryptCliPath {
+    <#
+    .SYNOPSIS
+        Path of the built blockcrypt CLI: tools/BlockCrypt.Cli/bin/<cfg>/net10.0/blockcrypt (blockcrypt.exe on Windows),
+        <cfg> as for Get-BlockCryptModulePath.
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param()
+    $cfg = if ($env:BLOCKCRYPT_BUILD_CONFIGURATION) { $env:BLOCKCRYPT_BUILD_CONFIGURATION } else { 'Release' }
+    $name = if ($IsWindows) { 'blockcrypt.exe' } else { 'blockcrypt' }
+    return (Join-Path $script:RepoRoot 'tools/BlockCrypt.Cli/bin' $cfg 'net10.0' $name)
+}
+
 function Import-BlockCryptModule {
     <#
     .SYNOPSIS
@@ -202,6 +216,6 @@ function ConvertTo-TestSecureString {
     return (ConvertTo-SecureString -String $Text -AsPlainText -Force)
 }
 
-Export-ModuleMember -Function Get-BlockCryptRepoRoot, Get-BlockCryptModulePath, Import-BlockCryptModule,
+Export-ModuleMember -Function Get-BlockCryptRepoRoot, Get-BlockCryptModulePath, Get-BlockCryptCliPath, Import-BlockCryptModule,
     New-TestDirectory, Remove-TestDirectory, Start-TestSwtpm, Stop-TestSwtpm, Invoke-TestPcrExtend,
     ConvertTo-TestSecureString

@@ -64,18 +64,16 @@ public abstract class BlockCryptCmdlet : PSCmdlet
     protected T WithProgress<T>(string activity, string status, Func<T> work, Action<T>? abandon = null)
     {
         var task = Task.Run(work);
-        var record = new ProgressRecord(ProgressId, activity, status) { PercentComplete = -1 };
         var watch = Stopwatch.StartNew();
         try
         {
-            WriteProgress(record);
+            // A new record each time: a host may keep the records it was given (PowerShell.Streams.Progress).
+            WriteProgress(new ProgressRecord(ProgressId, activity, status) { PercentComplete = -1 });
             while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(250))
             {
-                record.StatusDescription = $"{status} ({watch.Elapsed.TotalSeconds:F0} s)";
-                WriteProgress(record);
+                WriteProgress(new ProgressRecord(ProgressId, activity, $"{status} ({watch.Elapsed.TotalSeconds:F0} s)") { PercentComplete = -1 });
             }
-            record.RecordType = ProgressRecordType.Completed;
-            WriteProgress(record);
+            WriteProgress(new ProgressRecord(ProgressId, activity, status) { RecordType = ProgressRecordType.Completed });
         }
         catch (PipelineStoppedException)
         {

@@ -20,7 +20,10 @@ internal static class ErrorMapping
     /// <summary>Builds the ErrorRecord for <paramref name="e"/> about <paramref name="target"/>.</summary>
     public static ErrorRecord ToErrorRecord(Exception e, object? target)
     {
-        var (reason, category, message) = Map(e);
+        var (reason, category, message) = e is VolumeException { Code: VolumeErrorCode.Io, InnerException: UnauthorizedAccessException }
+                                          && target is string path && Directory.Exists(path)
+            ? ("NotAVolume", ErrorCategory.InvalidArgument, $"'{path}' is a directory, not a BlockCrypt container file.")
+            : Map(e);
         var record = new ErrorRecord(e, "BlockCrypt." + reason, category, target);
         string? action = RecommendedAction(reason);
         if (message != e.Message || action is not null) record.ErrorDetails = new ErrorDetails(message) { RecommendedAction = action };

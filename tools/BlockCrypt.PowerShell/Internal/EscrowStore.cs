@@ -69,6 +69,9 @@ internal static class EscrowStore
     private static void EnsureDirectory(string directory)
     {
         if (Directory.Exists(directory)) return;
+        if (File.Exists(directory))
+            throw new BlockCryptCmdletException("EscrowPathNotDirectory", ErrorCategory.InvalidArgument,
+                $"-EscrowPath '{directory}' is a file; the escrow store is a directory.");
         if (OperatingSystem.IsWindows()) Directory.CreateDirectory(directory);
         else Directory.CreateDirectory(directory, DirMode);
     }

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace BlockCrypt.PowerShell.Internal;
 
-/// <summary>Parses <c>-Size</c>: bytes (PowerShell's <c>512MB</c> arrives as a number) or text like 512MiB, 1GB, 64M.</summary>
+/// <summary>Parses <c>-Size</c>: bytes or text like 512MiB, 1.5GB, 64M (PowerShell passes <c>512MB</c> to a string parameter as typed).</summary>
 internal static class Sizes
 {
     /// <summary>Binary units: K/KB/KiB = 1024 and so on (PowerShell's MB and GB are binary too).</summary>
@@ -23,9 +23,12 @@ internal static class Sizes
             _ => 0,
         };
         if (multiplier == 0) return false;
-        if (!long.TryParse(t[..end].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long value)) return false;
+        // Decimals too (1.5GiB, PowerShell's 1.5GB), as long as they come to a whole number of bytes.
+        if (!decimal.TryParse(t[..end].Trim(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out decimal value)) return false;
         if (value <= 0 || value > long.MaxValue / multiplier) return false;
-        bytes = value * multiplier;
+        decimal total = value * multiplier;
+        if (total != decimal.Truncate(total)) return false;
+        bytes = (long)total;
         return true;
     }
 }

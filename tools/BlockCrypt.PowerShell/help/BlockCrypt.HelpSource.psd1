@@ -45,7 +45,7 @@
             )
             Parameters  = @{
                 Path       = 'The container file to create. It must not exist; its folder must.'
-                Size       = 'Size of the data area: a number of bytes (PowerShell''s 512MB works) or text such as 512MiB, 2GiB, 64M. A multiple of -SectorSize.'
+                Size       = 'Size of the data area: a number of bytes or text such as 512MiB, 1.5GiB, 64M (PowerShell''s 512MB and 1.5GB work too; units are binary). A multiple of -SectorSize.'
                 SectorSize = 'Data sector size in bytes: 4096 (default) or 512.'
                 KeySize    = 'AES key size: 256 (default, AES-256-XTS with a 512-bit XTS key) or 128 (AES-128-XTS).'
                 FileSystem = 'Filesystem to create in the data area: Fat32 (default) or None.'
@@ -66,11 +66,12 @@
                 'Get-BlockCryptVolume reads a volume''s metadata without any credential and returns a BlockCryptVolume object: id, capacity, sector size, cipher, how many of the 3 metadata copies are valid, key protectors, ProtectionStatus (On or Suspended), and LockStatus/MountPoint (a mount by this session, another PowerShell session or the blockcrypt CLI).'
                 'Without -Path it returns the volumes mounted by this session. The metadata read this way is not authenticated (MetadataAuthenticated is False); cmdlets that unlock authenticate it.'
             )
-            Parameters  = @{ Path = 'Container file(s). Without it, the volumes mounted by this PowerShell session.' }
+            Parameters  = @{ Path = 'Container file(s); wildcards such as /srv/*.bcv are expanded to the files they match (a file whose name holds [ ] is taken literally when it exists). Without it, the volumes mounted by this PowerShell session.' }
             Examples    = @(
                 @{ Code = 'Get-BlockCryptVolume -Path ./data.bcv'; Remarks = 'Shows the volume in the default table view.' }
                 @{ Code = 'Get-BlockCryptVolume ./data.bcv | Select-Object -ExpandProperty KeyProtector'; Remarks = 'Lists its key protectors.' }
                 @{ Code = 'Get-BlockCryptVolume'; Remarks = 'Lists the volumes this session has mounted.' }
+                @{ Code = 'Get-BlockCryptVolume /srv/*.bcv | Where-Object ProtectionStatus -EQ Suspended'; Remarks = 'Finds the volumes whose TPM protection is suspended.' }
             )
         }
         'Remove-BlockCryptVolume' = @{
