@@ -64,8 +64,7 @@ public sealed class AddBlockCryptKeyProtectorCommand : NewProtectorCmdlet, IUnlo
             CheckStartupKeyPath();
             if (!ShouldProcess(path, "Add a " + NewProtectorDescription)) return;
             using var credentials = Credentials.Build(this, ResolvePath);
-            var (volume, unlocked) = WithProgress("Unlocking " + path, "Deriving the key (KDF / TPM)",
-                () => Credentials.OpenUnlocked(path, credentials, readOnly: false), Credentials.Close);
+            var (volume, unlocked) = OpenUnlocked(path, credentials);
             using (volume)
             using (unlocked)
             {

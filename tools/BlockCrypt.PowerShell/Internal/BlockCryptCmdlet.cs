@@ -85,6 +85,12 @@ public abstract class BlockCryptCmdlet : PSCmdlet
         return task.GetAwaiter().GetResult();
     }
 
+    /// <summary>Opens and unlocks <paramref name="path"/>, deriving keys with Write-Progress. Dispose both (unlocked first).</summary>
+    protected (Volume.Volume Volume, Volume.UnlockedVolume Unlocked) OpenUnlocked(string path, Volume.UnlockCredentials credentials,
+        bool readOnly = false) =>
+        WithProgress("Unlocking " + path, "Deriving the key (KDF / TPM)", () => Credentials.OpenUnlocked(path, credentials, readOnly),
+            Credentials.Close);
+
     /// <summary><see cref="WithProgress{T}"/> without a result.</summary>
     protected void WithProgress(string activity, string status, Action work) =>
         WithProgress<bool>(activity, status, () => { work(); return true; });

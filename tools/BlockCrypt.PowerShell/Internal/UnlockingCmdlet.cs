@@ -50,9 +50,4 @@ public abstract class UnlockingCmdlet : BlockCryptCmdlet, IUnlockParameters
 
     /// <summary>The credentials from the unlock parameters (dispose them).</summary>
     protected UnlockCredentials BuildCredentials() => Credentials.Build(this, ResolvePath);
-
-    /// <summary>Opens and unlocks <paramref name="path"/>, deriving keys with Write-Progress. Dispose both (unlocked first).</summary>
-    protected (Volume.Volume Volume, UnlockedVolume Unlocked) OpenUnlocked(string path, UnlockCredentials credentials, bool readOnly = false) =>
-        WithProgress("Unlocking " + path, "Deriving the key (KDF / TPM)", () => Credentials.OpenUnlocked(path, credentials, readOnly),
-            Credentials.Close);
 }
