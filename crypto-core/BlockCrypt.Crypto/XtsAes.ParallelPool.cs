@@ -33,7 +33,7 @@ public sealed unsafe partial class XtsAes
         internal const int SpinMicroseconds = 100;
 
         /// <summary>Smallest claim, so the last claims of a request leave at most a few µs of imbalance.</summary>
-        private const int MinChunkBytes = 16 * 1024;
+        private const int MinChunkBytes = 4 * 1024;
 
         /// <summary>Beyond 4-way a 1 MiB request gains little, and every extra worker would spin after each job.</summary>
         private const int MaxWorkers = 3;
