@@ -33,6 +33,22 @@ internal static unsafe class DokanCallbacks
         ops->SetAllocationSize = (delegate* unmanaged<char*, long, DOKAN_FILE_INFO*, int>)&SetAllocationSize;
         ops->GetDiskFreeSpace = (delegate* unmanaged<ulong*, ulong*, ulong*, DOKAN_FILE_INFO*, int>)&GetDiskFreeSpace;
         ops->GetVolumeInformation = (delegate* unmanaged<char*, uint, uint*, uint*, uint*, char*, uint, DOKAN_FILE_INFO*, int>)&GetVolumeInformation;
+        ops->Mounted = (delegate* unmanaged<char*, DOKAN_FILE_INFO*, int>)&Mounted;
+        ops->Unmounted = (delegate* unmanaged<DOKAN_FILE_INFO*, int>)&Unmounted;
+    }
+
+    [UnmanagedCallersOnly]
+    private static int Mounted(char* mountPoint, DOKAN_FILE_INFO* info)
+    {
+        try { return Ops(info).OnMounted(Str(mountPoint)); }
+        catch (Exception e) { return ErrorMapping.ToNtStatus(e); }
+    }
+
+    [UnmanagedCallersOnly]
+    private static int Unmounted(DOKAN_FILE_INFO* info)
+    {
+        try { return Ops(info).OnUnmounted(); }
+        catch (Exception e) { return ErrorMapping.ToNtStatus(e); }
     }
 
     private static DokanOperations Ops(DOKAN_FILE_INFO* info) =>

@@ -17,8 +17,12 @@ public sealed class DokanMount
     {
         ArgumentNullException.ThrowIfNull(core);
         Operations = new DokanOperations(core);
-        MountPoint = mountPoint.Length == 2 && mountPoint[1] == ':' ? mountPoint + "\\" : mountPoint;
+        MountPoint = ToDokanMountPoint(mountPoint);
+        Operations.Mounted += _ => Mounted?.Invoke();
     }
+
+    /// <summary>Raised (on a Dokan thread) once the file system is mounted.</summary>
+    public event Action? Mounted;
 
     /// <summary>The operations served.</summary>
     public DokanOperations Operations { get; }
@@ -26,7 +30,7 @@ public sealed class DokanMount
     /// <summary>The mount point handed to Dokan.</summary>
     public string MountPoint { get; }
 
-    /// <summary>Mounts and blocks until the file system is unmounted (<see cref="Unmount"/> or Explorer).</summary>
+    /// <summary>Mounts and blocks until the file system is unmounted (<see cref="Unmount()"/> or Explorer).</summary>
     public unsafe void Run()
     {
         if (!OperatingSystem.IsWindows())
@@ -71,10 +75,36 @@ public sealed class DokanMount
         }
     }
 
-    /// <summary>Asks Dokan to unmount <paramref name="mountPoint"/>; true on success.</summary>
-    public static bool Unmount(string mountPoint)
+    /// <summary>Unmounts this mount; true on success.</summary>
+    public bool Unmount() => UnmountPath(MountPoint);
+
+    /// <summary>Asks Dokan to unmount <paramref name="mountPoint"/> ("X:" or a folder); true on success.</summary>
+    public static bool UnmountPath(string mountPoint)
     {
         if (!OperatingSystem.IsWindows()) return false;
-        return DokanInterop.DokanRemoveMountPoint(mountPoint.Length == 2 && mountPoint[1] == ':' ? mountPoint + "\\" : mountPoint);
+        try { return DokanInterop.DokanRemoveMountPoint(ToDokanMountPoint(mountPoint)); }
+        catch (DllNotFoundException) { return false; }
     }
+
+    /// <summary>True when dokan2.dll loads (Windows with Dokan 2.x installed); otherwise why not.</summary>
+    public static bool IsSupported(out string reason)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            reason = "Dokan mounts need Windows with Dokan 2.x installed.";
+            return false;
+        }
+        if (!NativeLibrary.TryLoad(DokanLibrary.Name, out IntPtr handle))
+        {
+            reason = "dokan2.dll is not installed: install Dokan 2.x (the signed installer from the Dokan project's releases) and reboot if asked.";
+            return false;
+        }
+        NativeLibrary.Free(handle);
+        reason = "";
+        return true;
+    }
+
+    /// <summary>Dokan wants a drive letter with its backslash ("X:\\"); folders pass unchanged.</summary>
+    internal static string ToDokanMountPoint(string mountPoint) =>
+        mountPoint.Length == 2 && mountPoint[1] == ':' ? mountPoint + "\\" : mountPoint;
 }

@@ -31,6 +31,26 @@ public sealed unsafe partial class DokanOperations
     /// <summary>The shared core.</summary>
     public MountCore Core { get; }
 
+    /// <summary>Raised by Dokan's Mounted callback with the mount point Dokan actually serves (e.g. "X:\\").</summary>
+    public event Action<string>? Mounted;
+
+    /// <summary>Raised by Dokan's Unmounted callback.</summary>
+    public event Action? Unmounted;
+
+    /// <summary>Mounted: the volume is in place at <paramref name="mountPoint"/>.</summary>
+    public int OnMounted(string mountPoint)
+    {
+        Mounted?.Invoke(mountPoint);
+        return NtStatus.Success;
+    }
+
+    /// <summary>Unmounted: Dokan is taking the volume down (files are flushed by the host afterwards).</summary>
+    public int OnUnmounted()
+    {
+        Unmounted?.Invoke();
+        return NtStatus.Success;
+    }
+
     /// <summary>
     /// ZwCreateFile: opens or creates per CreateDisposition (FILE_SUPERSEDE ... FILE_OVERWRITE_IF), directories when
     /// FILE_DIRECTORY_FILE is set or the path is one. Returns STATUS_OBJECT_NAME_COLLISION when FILE_OPEN_IF or

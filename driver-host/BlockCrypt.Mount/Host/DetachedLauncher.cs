@@ -54,6 +54,8 @@ public static class DetachedLauncher
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = false,
+            // Windows: no console for the host, so Ctrl-C or closing the parent's console window cannot end it.
+            CreateNoWindow = OperatingSystem.IsWindows(),
         };
         foreach (string a in command) psi.ArgumentList.Add(a);
         psi.Environment[NotifyVariable] = "1";

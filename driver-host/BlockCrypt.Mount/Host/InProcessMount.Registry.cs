@@ -24,7 +24,7 @@ public sealed partial class InProcessMount
     public static InProcessMount? FindByMountPoint(string mountPoint)
     {
         ArgumentNullException.ThrowIfNull(mountPoint);
-        string full = Path.GetFullPath(mountPoint).TrimEnd('/') is { Length: > 0 } p ? p : "/";
+        string full = MountPointCheck.Normalize(mountPoint);
         lock (s_mounts) return s_mounts.FirstOrDefault(m => m.IsMounted && m.MountPoint == full);
     }
 

@@ -34,7 +34,7 @@ public sealed partial class InProcessMount : IDisposable
     {
         ContainerPath = Path.GetFullPath(options.Container);
         _resolvedContainer = MountLock.Resolve(ContainerPath);
-        MountPoint = Path.GetFullPath(options.MountPoint).TrimEnd('/') is { Length: > 0 } p ? p : "/";
+        MountPoint = MountPointCheck.Normalize(options.MountPoint);
         ReadOnly = options.ReadOnly;
         _unlock = unlock;
         _host = new MountHost(options) { InProcess = true };
@@ -115,7 +115,7 @@ public sealed partial class InProcessMount : IDisposable
         {
             lock (_gate) _abandoned = true; // a mount still starting (ProcessExit during Start) unmounts as soon as it is up
             bool requested = _host.TryRequestUnmount(allowLazy: force);
-            if (!requested && !_ended.IsSet && Volatile.Read(ref _isReady) && Fuse.FuseMount.IsMounted(MountPoint))
+            if (!requested && !_ended.IsSet && Volatile.Read(ref _isReady) && MountPointCheck.IsMounted(MountPoint))
                 throw new MountException(MountError.MountFailed, $"'{MountPoint}' is busy; close the programs using it and retry.");
             if (!_ended.Wait(wait))
                 throw new MountException(MountError.MountFailed,

@@ -23,11 +23,11 @@ public static class MountCommand
             {
                 // Fail fast in the parent on what needs no credential, so errors come back without a child.
                 MountPointCheck.Validate(options.MountPoint);
-                MountPointCheck.RequireFuse();
+                MountPointCheck.RequireDriver();
                 using (MountLock.Acquire(options.Container)) { }
                 (int code, int pid) = DetachedLauncher.Launch(childArguments, error, TimeSpan.FromMinutes(5));
                 if (code == 0)
-                    output.WriteLine($"Mounted {options.Container} at {Path.GetFullPath(options.MountPoint)} (host pid {pid}); unmount with: blockcrypt unmount {options.MountPoint}");
+                    output.WriteLine($"Mounted {options.Container} at {MountPointCheck.Normalize(options.MountPoint)} (host pid {pid}); unmount with: blockcrypt unmount {options.MountPoint}");
                 return code;
             }
             var host = new MountHost(options);

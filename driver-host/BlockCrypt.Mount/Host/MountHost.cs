@@ -6,15 +6,17 @@ using BlockCrypt.Mount.Fuse;
 namespace BlockCrypt.Mount.Host;
 
 /// <summary>
-/// The foreground mount host: checks the mount point, FUSE and the single-mount lock before anything is unlocked;
-/// then unlock → IBlockDevice → <see cref="FatFileSystem.Open"/> → <see cref="MountCore"/> → <see cref="FuseMount"/>.
-/// SIGTERM, SIGINT and SIGHUP (and <see cref="RequestUnmount"/>) flush, unmount; after the loop ends the open files
-/// are closed, the filesystem disposed (FAT clean bit set), the keys zeroed (source disposed) and the lock released.
+/// The foreground mount host: checks the mount point, the driver and the single-mount lock before anything is
+/// unlocked; then unlock → IBlockDevice → <see cref="FatFileSystem.Open"/> → <see cref="MountCore"/> → the platform's
+/// adapter (<see cref="FuseMount"/> on Linux, <see cref="Dokan.DokanMount"/> on Windows).
+/// SIGTERM, SIGINT and SIGHUP (Ctrl-C, console close and shutdown on Windows; and <see cref="RequestUnmount"/>) flush,
+/// unmount; after the loop ends the open files are closed, the filesystem disposed (FAT clean bit set), the keys zeroed
+/// (source disposed) and the lock released.
 /// </summary>
 public sealed class MountHost
 {
     private readonly MountHostOptions _options;
-    private FuseMount? _mount;
+    private IMountAdapter? _mount;
     private int _stopping;
 
     /// <summary>Creates a host.</summary>
@@ -36,14 +38,14 @@ public sealed class MountHost
     {
         ArgumentNullException.ThrowIfNull(unlock);
         string mountPoint = MountPointCheck.Validate(_options.MountPoint);
-        MountPointCheck.RequireFuse();
+        MountPointCheck.RequireDriver();
         using MountLock mountLock = MountLock.Acquire(_options.Container);
         MountSource source = unlock();
         try
         {
             using FatFileSystem fs = FatFileSystem.Open(source.Device, _options.ReadOnly);
             using var core = new MountCore(fs, _options.Fuse.MaxOpenFiles);
-            var mount = new FuseMount(core, mountPoint, _options.Fuse);
+            IMountAdapter mount = MountAdapters.Create(core, mountPoint, _options, OperatingSystem.IsWindows());
             mount.Mounted += () => Mounted?.Invoke(mount.MountPoint);
             _mount = mount;
             // In-process (a PowerShell session), the signals belong to the process: SIGINT must not unmount, and
@@ -56,7 +58,7 @@ public sealed class MountHost
             mountLock.Record(mountPoint, InProcess);
             int code = mount.Run();
             if (!ready && code != 0)
-                throw new MountException(MountError.MountFailed, $"libfuse could not mount '{mountPoint}' (fuse_main_real returned {code}).");
+                throw new MountException(MountError.MountFailed, $"Could not mount '{mountPoint}' (the driver returned {code}).");
             // Leaving the usings: core closes the open files and flushes, fs sets the clean bit; then the source below.
             return code;
         }
@@ -85,7 +87,7 @@ public sealed class MountHost
     /// </summary>
     internal bool TryRequestUnmount(bool allowLazy)
     {
-        FuseMount? mount = _mount;
+        IMountAdapter? mount = _mount;
         if (mount is null) return false;
         if (Interlocked.Exchange(ref _stopping, 1) != 0) return true;
         try
@@ -115,8 +117,8 @@ public sealed class MountHost
     /// <exception cref="MountException"><see cref="MountError.NotMounted"/> or <see cref="MountError.MountFailed"/>.</exception>
     public static void Unmount(string mountPoint, TimeSpan? timeout = null)
     {
-        string full = Path.GetFullPath(mountPoint).TrimEnd('/');
-        if (!FuseMount.IsMounted(full)) throw new MountException(MountError.NotMounted, $"Nothing is mounted on '{mountPoint}'.");
+        string full = MountPointCheck.Normalize(mountPoint);
+        if (!MountPointCheck.IsMounted(full)) throw new MountException(MountError.NotMounted, $"Nothing is mounted on '{mountPoint}'.");
         TimeSpan wait = timeout ?? TimeSpan.FromSeconds(60);
         // Served by this process through InProcessMount: its Dismount unmounts and waits for the host thread.
         if (InProcessMount.FindByMountPoint(full) is { } own)
@@ -125,18 +127,19 @@ public sealed class MountHost
             return;
         }
         MountLock.HostRecord? host = MountLock.FindHostRecord(full);
-        if (!FuseMount.UnmountPath(full, lazy: false))
+        bool unmounted = OperatingSystem.IsWindows() ? Dokan.DokanMount.UnmountPath(full) : FuseMount.UnmountPath(full, lazy: false);
+        if (!unmounted)
             throw new MountException(MountError.MountFailed, $"'{mountPoint}' is busy; close the programs using it and retry.");
         if (host is not { } h) return;
         DateTime end = DateTime.UtcNow + wait;
         if (h.InProcess || h.Pid == Environment.ProcessId)
         {
             // The serving process lives on (a PowerShell session): its host deletes the record once the volume is closed.
-            while (MountLock.StillRecorded(h, full) && Directory.Exists($"/proc/{h.Pid}") && DateTime.UtcNow < end) Thread.Sleep(50);
+            while (MountLock.StillRecorded(h, full) && MountLock.IsAlive(h.Pid) && DateTime.UtcNow < end) Thread.Sleep(50);
         }
         else
         {
-            while (Directory.Exists($"/proc/{h.Pid}") && DateTime.UtcNow < end) Thread.Sleep(50);
+            while (MountLock.IsAlive(h.Pid) && DateTime.UtcNow < end) Thread.Sleep(50);
         }
     }
 }

@@ -76,7 +76,7 @@ public sealed class MountLock : IDisposable
         try
         {
             string[] lines = File.ReadAllLines(record);
-            if (lines.Length >= 2 && int.TryParse(lines[0], out int pid) && Directory.Exists($"/proc/{pid}"))
+            if (lines.Length >= 2 && int.TryParse(lines[0], out int pid) && IsAlive(pid))
                 return new MountRecord(pid, lines[1], lines.Length >= 3 && lines[2] == InProcessTag);
         }
         catch (IOException)
@@ -119,6 +119,21 @@ public sealed class MountLock : IDisposable
     /// <summary>The process id of the live host serving <paramref name="mountPoint"/> (null if unknown).</summary>
     public static int? FindHost(string mountPoint) => FindHostRecord(mountPoint)?.Pid;
 
+    /// <summary>True while process <paramref name="pid"/> runs (/proc on Linux, the process table elsewhere).</summary>
+    internal static bool IsAlive(int pid)
+    {
+        if (OperatingSystem.IsLinux()) return Directory.Exists($"/proc/{pid}");
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The live host serving <paramref name="mountPoint"/>: its pid, its .mount file and whether it is in-process.</summary>
     internal static HostRecord? FindHostRecord(string mountPoint)
     {
@@ -128,7 +143,7 @@ public sealed class MountLock : IDisposable
             {
                 string[] lines = File.ReadAllLines(file);
                 if (lines.Length >= 2 && lines[1] == mountPoint && int.TryParse(lines[0], out int pid)
-                    && Directory.Exists($"/proc/{pid}"))
+                    && IsAlive(pid))
                     return new HostRecord(pid, file, lines.Length >= 3 && lines[2] == InProcessTag);
             }
             catch (IOException)

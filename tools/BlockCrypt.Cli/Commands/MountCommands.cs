@@ -14,11 +14,13 @@ public sealed class MountCommands : ICommandGroup, IErrorMapper
     [
         new CliCommand
         {
-            Name = "mount", Summary = "unlock a volume and serve its files at a directory (FUSE)", Arguments = "CONTAINER MOUNTPOINT",
+            Name = "mount", Summary = "unlock a volume and serve its files at a directory (FUSE) or drive letter (Dokan)", Arguments = "CONTAINER MOUNTPOINT",
             MinArguments = 2, Unlocks = true,
-            Description = "MOUNTPOINT must be an existing empty directory. Without --foreground the host detaches once the mount is\n" +
-                          "ready and prints where; 'blockcrypt unmount MOUNTPOINT', SIGTERM, SIGINT or SIGHUP flush everything, mark the\n" +
-                          "FAT clean, unmount and zero the keys. A container can be mounted once at a time.",
+            Description = "MOUNTPOINT: on Linux an existing empty directory (served through FUSE); on Windows a free drive letter\n" +
+                          "such as X: or an existing empty NTFS folder (served through Dokan 2.x, which must be installed).\n" +
+                          "Without --foreground the host detaches once the mount is ready and prints where; 'blockcrypt unmount\n" +
+                          "MOUNTPOINT', SIGTERM, SIGINT or SIGHUP (Ctrl-C on Windows) flush everything, mark the FAT clean, unmount\n" +
+                          "and zero the keys. A container can be mounted once at a time.",
             Options = [new("read-only", null, "mount read-only (nothing is written to the container)"),
                        new("foreground", null, "stay in the foreground until unmounted")],
             Run = Mount,

@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using BlockCrypt.Mount.Core;
-using BlockCrypt.Mount.Fuse;
 using BlockCrypt.Mount.Host;
 using BlockCrypt.PowerShell.Internal;
 
@@ -52,7 +51,7 @@ public sealed class DismountBlockCryptVolumeCommand : BlockCryptCmdlet
                 MountHost.Unmount(mountPoint);
                 return;
             }
-            catch (MountException e) when (e.Error == MountError.MountFailed && DateTime.UtcNow < deadline && FuseMount.IsMounted(mountPoint))
+            catch (MountException e) when (e.Error == MountError.MountFailed && DateTime.UtcNow < deadline && MountPointCheck.IsMounted(mountPoint))
             {
                 Thread.Sleep(100);
             }
