@@ -44,6 +44,8 @@ public sealed partial class Volume
                 length = MetadataLayout.DataOffset + options.DataSize.Value;
                 handle = OpenHandle(path, FileMode.CreateNew, readOnly: false);
                 created = true;
+                // Owner-only, like any file holding wrapped keys (set while the file is still empty).
+                if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(handle, UnixFileMode.UserRead | UnixFileMode.UserWrite);
                 RandomAccess.SetLength(handle, length); // sparse: only metadata and written sectors take space
             }
             container = ContainerOver(handle, length, readOnly: false);

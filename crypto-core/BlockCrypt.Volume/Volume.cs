@@ -153,7 +153,10 @@ public sealed partial class Volume : IDisposable
     {
         try
         {
-            using var stream = new FileStream(file, FileMode.CreateNew, FileAccess.Write);
+            // Owner-only: the backup holds every wrapped copy of the volume master key.
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            using var stream = new FileStream(file, options);
             stream.Write(_metadataBytes);
             stream.Flush(flushToDisk: true);
         }

@@ -77,12 +77,23 @@ public static class NewProtectors
         if (dir is not null && !Directory.Exists(dir)) throw new FileNotFoundException($"Folder '{dir}' not found.", dir);
     }
 
-    /// <summary>Writes a new file (never overwriting) and syncs it.</summary>
+    /// <summary>Writes a new file (never overwriting), readable by its owner only, and syncs it.</summary>
     public static void WriteNewFile(string path, ReadOnlySpan<byte> bytes)
     {
-        using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+        using var stream = CreateOwnerOnly(path);
         stream.Write(bytes);
         stream.Flush(flushToDisk: true);
+    }
+
+    /// <summary>
+    /// Creates <paramref name="path"/> (never overwriting) with mode 0600 on Unix, whatever the umask: recovery
+    /// passwords, startup keys and decrypted images are secrets.
+    /// </summary>
+    public static FileStream CreateOwnerOnly(string path, int bufferSize = 4096)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = bufferSize };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        return new FileStream(path, options);
     }
 }
 

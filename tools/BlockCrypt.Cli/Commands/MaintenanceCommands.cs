@@ -80,7 +80,7 @@ public sealed class MaintenanceCommands : ICommandGroup
             byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(chunk);
             try
             {
-                using var file = new FileStream(output, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1);
+                using var file = NewProtectors.CreateOwnerOnly(output, bufferSize: 1); // a decrypted image
                 long total = device.SectorCount * device.SectorSize, done = 0;
                 var progress = new Progress(c.Console, "export", total);
                 try
