@@ -33,7 +33,7 @@ internal static class MountAdapters
     public static IMountAdapter Create(MountCore core, string mountPoint, MountHostOptions options, bool windows) =>
         windows ? new DokanAdapter(new DokanMount(core, mountPoint)) : new FuseAdapter(new FuseMount(core, mountPoint, options.Fuse));
 
-    private sealed class FuseAdapter(FuseMount mount) : IMountAdapter
+    internal sealed class FuseAdapter(FuseMount mount) : IMountAdapter
     {
         public string MountPoint => mount.MountPoint;
 
@@ -50,7 +50,10 @@ internal static class MountAdapters
         public bool Unmount(bool lazy = false) => mount.Unmount(lazy);
     }
 
-    /// <summary>Dokan has no lazy unmount: removing the mount point is the only way, busy or not.</summary>
+    /// <summary>
+    /// Dokan has no lazy unmount and no "busy" refusal: removing the mount point always unmounts, with files still
+    /// open (their handles then fail), so <c>lazy</c> changes nothing here.
+    /// </summary>
     internal sealed class DokanAdapter(DokanMount mount) : IMountAdapter
     {
         public DokanMount Mount => mount;

@@ -25,7 +25,7 @@ public sealed partial class InProcessMount
     {
         ArgumentNullException.ThrowIfNull(mountPoint);
         string full = MountPointCheck.Normalize(mountPoint);
-        lock (s_mounts) return s_mounts.FirstOrDefault(m => m.IsMounted && m.MountPoint == full);
+        lock (s_mounts) return s_mounts.FirstOrDefault(m => m.IsMounted && MountPointCheck.Same(m.MountPoint, full));
     }
 
     /// <summary>The live in-process mount of <paramref name="containerPath"/> (symbolic links resolved), or null.</summary>
@@ -67,9 +67,11 @@ public sealed partial class InProcessMount
     {
         try
         {
-            string cwd = Environment.CurrentDirectory;
-            if (mounts.Any(m => cwd == m.MountPoint || cwd.StartsWith(m.MountPoint + "/", StringComparison.Ordinal)))
-                Environment.CurrentDirectory = "/";
+            string cwd = Path.TrimEndingDirectorySeparator(Environment.CurrentDirectory);
+            var comparison = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+            if (mounts.Any(m => MountPointCheck.Same(cwd, m.MountPoint)
+                    || cwd.StartsWith(Path.TrimEndingDirectorySeparator(m.MountPoint) + Path.DirectorySeparatorChar, comparison)))
+                Environment.CurrentDirectory = OperatingSystem.IsWindows() ? Path.GetTempPath() : "/";
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -9,9 +9,11 @@ namespace BlockCrypt.Mount.Host;
 /// The foreground mount host: checks the mount point, the driver and the single-mount lock before anything is
 /// unlocked; then unlock → IBlockDevice → <see cref="FatFileSystem.Open"/> → <see cref="MountCore"/> → the platform's
 /// adapter (<see cref="FuseMount"/> on Linux, <see cref="Dokan.DokanMount"/> on Windows).
-/// SIGTERM, SIGINT and SIGHUP (Ctrl-C, console close and shutdown on Windows; and <see cref="RequestUnmount"/>) flush,
-/// unmount; after the loop ends the open files are closed, the filesystem disposed (FAT clean bit set), the keys zeroed
-/// (source disposed) and the lock released.
+/// SIGTERM, SIGINT and SIGHUP (and <see cref="RequestUnmount"/>) flush, unmount; after the loop ends the open files are
+/// closed, the filesystem disposed (FAT clean bit set), the keys zeroed (source disposed) and the lock released. On
+/// Windows .NET maps Ctrl-C to SIGINT, console close to SIGHUP and logoff/shutdown to SIGTERM; Windows ends the process
+/// once a close or shutdown handler returns, so for those two the handler itself waits (a few seconds at most) until
+/// the volume is closed.
 /// </summary>
 public sealed class MountHost
 {
@@ -46,7 +48,7 @@ public sealed class MountHost
             using FatFileSystem fs = FatFileSystem.Open(source.Device, _options.ReadOnly);
             using var core = new MountCore(fs, _options.Fuse.MaxOpenFiles);
             IMountAdapter mount = MountAdapters.Create(core, mountPoint, _options, OperatingSystem.IsWindows());
-            mount.Mounted += () => Mounted?.Invoke(mount.MountPoint);
+            mount.Mounted += () => Mounted?.Invoke(mountPoint); // the normalized form records and unmount use
             _mount = mount;
             // In-process (a PowerShell session), the signals belong to the process: SIGINT must not unmount, and
             // SIGTERM must end the process, whose ProcessExit handler then dismounts (InProcessMount).
@@ -66,10 +68,26 @@ public sealed class MountHost
         {
             _mount = null;
             // The device first (it may flush through the keys), then the owner, which zeroes them.
-            source.Device.Dispose();
-            source.Owner?.Dispose();
+            try
+            {
+                source.Device.Dispose();
+                source.Owner?.Dispose();
+            }
+            finally
+            {
+                _closed.Set();
+            }
         }
     }
+
+    /// <summary>Set once Run has closed the volume (keys zeroed) or failed.</summary>
+    private readonly ManualResetEventSlim _closed = new();
+
+    /// <summary>How long <see cref="Unmount"/> retries a mount point that refuses as busy before reporting it.</summary>
+    private static readonly TimeSpan BusyGrace = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a Windows console-close or shutdown handler waits for the volume to close.</summary>
+    private static readonly TimeSpan WindowsCloseWait = TimeSpan.FromSeconds(4);
 
     /// <summary>
     /// True when the host runs inside a process that lives on after the unmount (<see cref="InProcessMount"/>):
@@ -107,6 +125,13 @@ public sealed class MountHost
     private void OnSignal(PosixSignalContext context)
     {
         context.Cancel = true;
+        if (OperatingSystem.IsWindows() && context.Signal is PosixSignal.SIGHUP or PosixSignal.SIGTERM)
+        {
+            // Console close, logoff or shutdown: the process ends when this returns, whatever Cancel says.
+            RequestUnmount();
+            _closed.Wait(WindowsCloseWait);
+            return;
+        }
         ThreadPool.UnsafeQueueUserWorkItem(static h => h.RequestUnmount(), this, preferLocal: false);
     }
 
@@ -127,7 +152,14 @@ public sealed class MountHost
             return;
         }
         MountLock.HostRecord? host = MountLock.FindHostRecord(full);
-        bool unmounted = OperatingSystem.IsWindows() ? Dokan.DokanMount.UnmountPath(full) : FuseMount.UnmountPath(full, lazy: false);
+        // Right after a program closes its last file the kernel may still be releasing it: give a busy refusal a moment.
+        DateTime busyUntil = DateTime.UtcNow + BusyGrace;
+        bool unmounted;
+        while (!(unmounted = OperatingSystem.IsWindows() ? Dokan.DokanMount.UnmountPath(full) : FuseMount.UnmountPath(full, lazy: false))
+               && DateTime.UtcNow < busyUntil)
+        {
+            Thread.Sleep(100);
+        }
         if (!unmounted)
             throw new MountException(MountError.MountFailed, $"'{mountPoint}' is busy; close the programs using it and retry.");
         if (host is not { } h) return;

@@ -24,12 +24,18 @@ public sealed class MountLock : IDisposable
     /// <summary>The lock file.</summary>
     public string LockPath { get; }
 
-    /// <summary>Directory holding the lock files (/run/blockcrypt, or the temp directory when /run is not writable).</summary>
+    /// <summary>
+    /// Directory holding the lock files: /run/blockcrypt on Linux, %ProgramData%\BlockCrypt\mounts on Windows, or the
+    /// temp directory when that is not writable.
+    /// </summary>
     public static string LockDirectory
     {
         get
         {
-            string run = OperatingSystem.IsLinux() ? "/run/blockcrypt" : Path.Combine(Path.GetTempPath(), "blockcrypt");
+            // Machine-wide, so one container is mounted once whoever mounts it, and anyone may unmount what they see.
+            string run = OperatingSystem.IsWindows()
+                ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.CommonApplicationData), "BlockCrypt", "mounts")
+                : OperatingSystem.IsLinux() ? "/run/blockcrypt" : Path.Combine(Path.GetTempPath(), "blockcrypt");
             try
             {
                 Directory.CreateDirectory(run);
@@ -128,9 +134,13 @@ public sealed class MountLock : IDisposable
             using var process = System.Diagnostics.Process.GetProcessById(pid);
             return !process.HasExited;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
             return false;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return true; // it exists but belongs to someone we may not inspect (an elevated host)
         }
     }
 
@@ -142,7 +152,7 @@ public sealed class MountLock : IDisposable
             try
             {
                 string[] lines = File.ReadAllLines(file);
-                if (lines.Length >= 2 && lines[1] == mountPoint && int.TryParse(lines[0], out int pid)
+                if (lines.Length >= 2 && MountPointCheck.Same(lines[1], mountPoint) && int.TryParse(lines[0], out int pid)
                     && IsAlive(pid))
                     return new HostRecord(pid, file, lines.Length >= 3 && lines[2] == InProcessTag);
             }
@@ -160,7 +170,7 @@ public sealed class MountLock : IDisposable
         try
         {
             string[] lines = File.ReadAllLines(record.RecordFile);
-            return lines.Length >= 2 && lines[1] == mountPoint && lines[0] == record.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return lines.Length >= 2 && MountPointCheck.Same(lines[1], mountPoint) && lines[0] == record.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         catch (IOException)
         {

@@ -12,15 +12,20 @@ public static class MountPointCheck
     /// letter ("X:") or an existing, empty folder. Returns the normalized mount point (see <see cref="Normalize(string)"/>).
     /// </summary>
     /// <exception cref="MountException"><see cref="MountError.BadMountPoint"/>.</exception>
-    public static string Validate(string mountPoint) => Validate(mountPoint, OperatingSystem.IsWindows());
+    public static string Validate(string mountPoint) =>
+        Validate(mountPoint, OperatingSystem.IsWindows(), DriveLetterInUse, IsMounted);
 
-    internal static string Validate(string mountPoint, bool windows)
+    /// <param name="mountPoint">What the user gave.</param>
+    /// <param name="windows">Apply the Windows rules (a parameter so tests on Linux cover them).</param>
+    /// <param name="driveInUse">Whether a drive letter ("X:") is taken.</param>
+    /// <param name="isMounted">Whether a normalized folder already has a file system mounted on it.</param>
+    internal static string Validate(string mountPoint, bool windows, Func<string, bool> driveInUse, Func<string, bool> isMounted)
     {
         if (string.IsNullOrWhiteSpace(mountPoint))
             throw new MountException(MountError.BadMountPoint, "No mount point given.");
         if (windows && DriveLetter(mountPoint) is { } drive)
         {
-            if (Directory.Exists(drive + "\\"))
+            if (driveInUse(drive))
                 throw new MountException(MountError.BadMountPoint, $"Drive {drive} is already in use; pick a free drive letter.");
             return drive;
         }
@@ -29,7 +34,7 @@ public static class MountPointCheck
         string full = Normalize(mountPoint, windows);
         if (!Directory.Exists(full))
             throw new MountException(MountError.BadMountPoint, $"Mount point '{mountPoint}' does not exist or is not a directory.");
-        if (IsMounted(full))
+        if (isMounted(full))
             throw new MountException(MountError.BadMountPoint, $"Something is already mounted on '{mountPoint}'.");
         if (Directory.EnumerateFileSystemEntries(full).Any())
             throw new MountException(MountError.BadMountPoint, $"Mount point '{mountPoint}' is not empty.");
@@ -49,8 +54,12 @@ public static class MountPointCheck
         return full.Length == 0 ? "/" : full;
     }
 
+    /// <summary>True when two normalized mount points name the same place (case-insensitively on Windows).</summary>
+    public static bool Same(string a, string b) =>
+        string.Equals(a, b, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+
     /// <summary>"X:" for "x:", "X:\" or "X:/" (a bare drive letter), otherwise null.</summary>
-    internal static string? DriveLetter(string mountPoint)
+    public static string? DriveLetter(string mountPoint)
     {
         string s = mountPoint.Trim();
         if (s.Length is < 2 or > 3 || !char.IsAsciiLetter(s[0]) || s[1] != ':') return null;
@@ -59,16 +68,22 @@ public static class MountPointCheck
     }
 
     /// <summary>
-    /// True when a BlockCrypt (or other) file system is mounted at <paramref name="mountPoint"/>: the kernel's mount
-    /// table on Linux; on Windows the drive letter in use or a live host recorded for the folder.
+    /// True when a file system is mounted at <paramref name="mountPoint"/>: the kernel's mount table on Linux; on
+    /// Windows a live BlockCrypt host recorded for it (a drive letter merely in use, like C:, is not ours to unmount).
     /// </summary>
     public static bool IsMounted(string mountPoint)
     {
         if (OperatingSystem.IsLinux()) return FuseMount.IsMounted(mountPoint);
         string normalized = Normalize(mountPoint);
-        if (DriveLetter(normalized) is { } drive && Directory.Exists(drive + "\\")) return true;
-        return MountLock.FindHostRecord(normalized) is not null;
+        return InProcessMount.FindByMountPoint(normalized) is not null || MountLock.FindHostRecord(normalized) is not null;
     }
+
+    /// <summary>
+    /// Whether drive letter "X:" is assigned on this machine, ready or not (an empty card reader or a disconnected
+    /// network drive still holds its letter).
+    /// </summary>
+    private static bool DriveLetterInUse(string drive) =>
+        DriveInfo.GetDrives().Any(d => string.Equals(d.Name.TrimEnd('\\', '/'), drive, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The platform's driver must be usable: FUSE on Linux (/dev/fuse, libfuse3), Dokan 2.x on Windows.</summary>
     /// <exception cref="MountException"><see cref="MountError.DriverUnavailable"/>.</exception>

@@ -61,7 +61,7 @@ public sealed class DismountBlockCryptVolumeCommand : BlockCryptCmdlet
     /// <inheritdoc/>
     protected override void ProcessRecord()
     {
-        string target = ParameterSetName == PathSet ? ResolvePath(Path) : ResolvePath(MountPoint);
+        string target = ParameterSetName == PathSet ? ResolvePath(Path) : ResolveMountPoint(MountPoint);
         Guard(target, () =>
         {
             string? container = null;

@@ -15,6 +15,13 @@ public abstract class BlockCryptCmdlet : PSCmdlet
     /// <summary>The file-system path for a PowerShell path (relative to the current location, ~ expanded).</summary>
     protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
+    /// <summary>
+    /// A mount point: on Windows a bare drive letter ("X:") passes through as "X:" (PowerShell would refuse a free
+    /// letter as an unknown drive, or turn a mounted one into that drive's current location); anything else is a path.
+    /// </summary>
+    protected string ResolveMountPoint(string mountPoint) =>
+        OperatingSystem.IsWindows() && BlockCrypt.Mount.Host.MountPointCheck.DriveLetter(mountPoint) is { } drive ? drive : ResolvePath(mountPoint);
+
     /// <summary>Type name of creation outputs that carry a new recovery password (list views that always show it).</summary>
     private const string NewRecoveryPasswordView = "#NewRecoveryPassword";
 

@@ -42,7 +42,7 @@ public abstract class UnlockOrMountCmdlet : UnlockingCmdlet
                 }
                 return;
             }
-            string target = ResolvePath(mountPoint);
+            string target = ResolveMountPoint(mountPoint);
             if (!ShouldProcess(path, $"Mount at {target}{(ReadOnly ? " (read-only)" : "")}")) return;
             VolumeStatus? status = null;
             var options = new MountHostOptions { Container = path, MountPoint = target, ReadOnly = ReadOnly };
