@@ -14,13 +14,14 @@ using BlockCrypt.Storage;
 namespace BlockCrypt.Benchmarks;
 
 /// <summary>
-/// Throughput through the FUSE mount with fio (psync engine): sequential 1 GiB write of a new file (1 MiB blocks, fsync
-/// at the end; the old file is deleted before each iteration, untimed), sequential 1 GiB read (1 MiB blocks, page cache
-/// dropped before each iteration) and 16384 random 4 KiB O_DIRECT reads. Targets in the same run: the encrypted volume's
-/// mount, the same FAT32 mount over an unencrypted FileBlockDevice (the Baseline of each category, so Ratio = target /
-/// plain mount) and a plain tmpfs directory; the Speed column gives MB/s (10^6 bytes/s) or IOPS and "vs tmpfs" the speed
-/// relative to tmpfs (both from the wall time of the whole fio run, start-up included, so they read lower than fio's own
-/// figures that --mount-ab reports). All backing files live on tmpfs (/dev/shm). Needs root and /dev/fuse.
+/// Throughput through the FUSE mount: sequential 1 GiB write of a new file (1 MiB write() calls from this process, fsync
+/// at the end; the old file is deleted before each iteration, untimed), sequential 1 GiB read (1 MiB read() calls, page
+/// cache dropped before each iteration), both dd-like through <see cref="SequentialFileIo"/> so only the I/O is timed,
+/// and 16384 random 4 KiB O_DIRECT reads with fio (psync). Targets in the same run: the encrypted volume's mount, the
+/// same FAT32 mount over an unencrypted FileBlockDevice (the Baseline of each category, so Ratio = target / plain mount)
+/// and a plain tmpfs directory; the Speed column gives MB/s (10^6 bytes/s) or IOPS and "vs tmpfs" the speed relative to
+/// tmpfs (the IOPS from the wall time of the whole fio run, start-up included). All backing files live on tmpfs
+/// (/dev/shm). Needs root and /dev/fuse.
 /// fio's I/O buffer is page-aligned (--iomem=mmap) for every target: its default malloc buffer starts 16 bytes past a page
 /// boundary, and the kernel's copy into a destination that is not 64-byte aligned runs at about a quarter of its speed on
 /// these machines (measured: a 1 GiB tmpfs read 1.5 GB/s with the default buffer, 6.5 GB/s page-aligned; dd, whose buffer
@@ -49,7 +50,7 @@ public partial class MountBenchmarks
         _plain = BenchMount.Start(FileBlockDevice.Open(image, 4096), null, Path.Combine(_root, "plain-mnt"));
         _encrypted = StartEncrypted(_root, FileBytes + (256L << 20));
         // The read benchmarks read what the write benchmarks wrote; write it once here so any order works.
-        foreach (string dir in Dirs()) Fio(dir, "write", "1M", "--end_fsync=1");
+        foreach (string dir in Dirs()) SequentialFileIo.Write(Data(dir), FileBytes);
     }
 
     private IEnumerable<string> Dirs() => new[] { _tmpfsDir, _plain!.MountPoint, _encrypted?.MountPoint }.OfType<string>();
@@ -77,13 +78,15 @@ public partial class MountBenchmarks
         foreach (string dir in Dirs()) File.Delete(Path.Combine(dir, "fio.bin"));
     }
 
-    [Benchmark, BenchmarkCategory("SeqWrite1GiB")] public void SeqWrite_Encrypted() => Fio(Enc(), "write", "1M", "--end_fsync=1");
-    [Benchmark(Baseline = true), BenchmarkCategory("SeqWrite1GiB")] public void SeqWrite_PlainMount() => Fio(_plain!.MountPoint, "write", "1M", "--end_fsync=1");
-    [Benchmark, BenchmarkCategory("SeqWrite1GiB")] public void SeqWrite_Tmpfs() => Fio(_tmpfsDir, "write", "1M", "--end_fsync=1");
+    [Benchmark, BenchmarkCategory("SeqWrite1GiB")] public void SeqWrite_Encrypted() => SequentialFileIo.Write(Data(Enc()), FileBytes);
+    [Benchmark(Baseline = true), BenchmarkCategory("SeqWrite1GiB")] public void SeqWrite_PlainMount() => SequentialFileIo.Write(Data(_plain!.MountPoint), FileBytes);
+    [Benchmark, BenchmarkCategory("SeqWrite1GiB")] public void SeqWrite_Tmpfs() => SequentialFileIo.Write(Data(_tmpfsDir), FileBytes);
 
-    [Benchmark, BenchmarkCategory("SeqRead1GiB")] public void SeqRead_Encrypted() => Fio(Enc(), "read", "1M");
-    [Benchmark(Baseline = true), BenchmarkCategory("SeqRead1GiB")] public void SeqRead_PlainMount() => Fio(_plain!.MountPoint, "read", "1M");
-    [Benchmark, BenchmarkCategory("SeqRead1GiB")] public void SeqRead_Tmpfs() => Fio(_tmpfsDir, "read", "1M");
+    [Benchmark, BenchmarkCategory("SeqRead1GiB")] public void SeqRead_Encrypted() => SequentialFileIo.Read(Data(Enc()), FileBytes);
+    [Benchmark(Baseline = true), BenchmarkCategory("SeqRead1GiB")] public void SeqRead_PlainMount() => SequentialFileIo.Read(Data(_plain!.MountPoint), FileBytes);
+    [Benchmark, BenchmarkCategory("SeqRead1GiB")] public void SeqRead_Tmpfs() => SequentialFileIo.Read(Data(_tmpfsDir), FileBytes);
+
+    private static string Data(string dir) => Path.Combine(dir, "fio.bin");
 
     [Benchmark(OperationsPerInvoke = RandomReads), BenchmarkCategory("RandRead4KiB")] public void RandRead4K_Encrypted() => Fio(Enc(), "randread", "4k", "--direct=1", $"--number_ios={RandomReads}");
     [Benchmark(Baseline = true, OperationsPerInvoke = RandomReads), BenchmarkCategory("RandRead4KiB")] public void RandRead4K_PlainMount() => Fio(_plain!.MountPoint, "randread", "4k", "--direct=1", $"--number_ios={RandomReads}");
