@@ -86,6 +86,29 @@ public sealed class TpmCliTests
     }
 
     [Test]
+    public void Reseal_TwoTpmProtectors_PinGoesOnlyToThePinProtector_MissingPinChangesNothing()
+    {
+        using var tpm = SwtpmInstance.Start();
+        Ok(Run("pw\n", ["format", P("c.img"), "--size", "4M", "--filesystem", "none", "--passphrase-stdin", "--tpm", "--tpm-device", tpm.DeviceSpec,
+            "--recovery-password-out", P("rp.txt"), .. CheapKdf]));
+        Ok(Run("pw\n2468\n", ["protector", "add", P("c.img"), "--passphrase-stdin", "--kind", "tpm", "--pin-stdin", "--tpm-device", tpm.DeviceSpec, .. CheapKdf]));
+        Extend(tpm, 7);
+        byte[] before = File.ReadAllBytes(P("c.img"));
+
+        var missingPin = Run("", "protector", "reseal", P("c.img"), "--recovery-password-file", P("rp.txt"), "--tpm-device", tpm.DeviceSpec);
+        Assert.That(missingPin.ExitCode, Is.EqualTo(10));
+        Assert.That(missingPin.Err, Does.Contain("has a PIN").And.Contain("nothing was resealed"));
+        Assert.That(File.ReadAllBytes(P("c.img")), Is.EqualTo(before), "the PIN-less protector was resealed before the refusal");
+
+        Ok(Run("2468\n", ["protector", "reseal", P("c.img"), "--recovery-password-file", P("rp.txt"), "--pin-stdin", "--tpm-device", tpm.DeviceSpec, .. CheapKdf]));
+        // The PIN-less protector still opens without a PIN (no PIN was added to it); the PIN protector with its PIN.
+        var status = Run("", "status", P("c.img"), "--tpm", "--tpm-device", tpm.DeviceSpec);
+        Ok(status);
+        Assert.That(status.Out, Does.Contain("no PIN"));
+        Ok(Run("2468\n", "status", P("c.img"), "--pin-stdin", "--tpm-device", tpm.DeviceSpec));
+    }
+
+    [Test]
     public void Unlock_NoTpmReachable_SaysHowToChoose()
     {
         int port;

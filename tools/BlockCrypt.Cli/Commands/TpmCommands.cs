@@ -170,10 +170,19 @@ public sealed class TpmCommands : ICommandGroup
         if (ids.Count == 0) throw new CliException(ExitCodes.InvalidArgument, "This volume has no tpm protector to reseal.");
         var given = credentials.Get<TpmCredential>();
         var kdf = NewProtectors.Kdf(c.Args);
-        foreach (Guid id in ids)
+        // Check every protector before changing any: a PIN protector without a PIN must not leave the others resealed.
+        var plan = ids.Select(id => (Id: id, Seal: TpmProtectorHandler.Inspect(unlocked, id))).ToList();
+        if (given is null || given.Pin.IsEmpty)
         {
-            var (_, oldPcrs) = TpmProtectorHandler.Inspect(unlocked, id);
-            using var credential = new TpmCredential(c.Args.Get("tpm-device"), given is null ? [] : given.Pin) { Pcrs = newPcrs ?? oldPcrs };
+            var needsPin = plan.Where(p => p.Seal.HasPin).Select(p => p.Id.ToString()).ToList();
+            if (needsPin.Count > 0)
+                throw new CliException(ExitCodes.Refused,
+                    $"tpm protector{(needsPin.Count > 1 ? "s" : "")} {string.Join(", ", needsPin)} ha{(needsPin.Count > 1 ? "ve" : "s")} a PIN: give it with --pin-stdin (nothing was resealed).");
+        }
+        foreach (var (id, (hasPin, oldPcrs)) in plan)
+        {
+            // The PIN goes only to protectors that have one: it must not add a PIN to a PIN-less protector.
+            using var credential = new TpmCredential(c.Args.Get("tpm-device"), hasPin && given is not null ? given.Pin : []) { Pcrs = newPcrs ?? oldPcrs };
             TpmProtectorHandler.Reseal(unlocked, id, credential, kdf);
             c.Out.WriteLine($"Resealed tpm protector {id} to PCRs {credential.Pcrs}");
         }
