@@ -23,6 +23,7 @@ internal static unsafe class SequentialFileIo
     /// <summary>Writes a new file of <paramref name="bytes"/> (a multiple of 1 MiB) and fsyncs it, like dd conv=fsync.</summary>
     public static void Write(string path, long bytes)
     {
+        if (bytes <= 0 || bytes % Block != 0) throw new ArgumentOutOfRangeException(nameof(bytes), bytes, "A positive multiple of 1 MiB.");
         using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
         var block = new ReadOnlySpan<byte>(Buffer, Block);
         for (long done = 0; done < bytes; done += Block) file.Write(block);

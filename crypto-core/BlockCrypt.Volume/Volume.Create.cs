@@ -42,10 +42,9 @@ public sealed partial class Volume
                 if (options.DataSize is null) throw new VolumeException(VolumeErrorCode.InvalidArgument, "A size is needed to create a container file.");
                 Validate(options);
                 length = MetadataLayout.DataOffset + options.DataSize.Value;
-                handle = OpenHandle(path, FileMode.CreateNew, readOnly: false);
+                // Owner-only from the moment it exists, like any file holding wrapped keys (whatever the umask).
+                handle = CreateOwnerOnly(path);
                 created = true;
-                // Owner-only, like any file holding wrapped keys (set while the file is still empty).
-                if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(handle, UnixFileMode.UserRead | UnixFileMode.UserWrite);
                 RandomAccess.SetLength(handle, length); // sparse: only metadata and written sectors take space
             }
             container = ContainerOver(handle, length, readOnly: false);

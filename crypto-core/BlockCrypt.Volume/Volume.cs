@@ -188,6 +188,35 @@ public sealed partial class Volume : IDisposable
         _copies = [.. _copies.Select(c => c with { State = CopyState.Current, Sequence = _metadata.Sequence, Detail = "" })];
     }
 
+    /// <summary>
+    /// Creates <paramref name="path"/> (O_EXCL) for reading and writing, mode 0600 on Unix from the start: the file is
+    /// created closed to others and then reopened, so no other user can open it in between.
+    /// </summary>
+    internal static SafeFileHandle CreateOwnerOnly(string path)
+    {
+        if (OperatingSystem.IsWindows()) return OpenHandle(path, FileMode.CreateNew, readOnly: false);
+        try
+        {
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            using (new FileStream(path, options)) { }
+        }
+        catch (DirectoryNotFoundException e) { throw new FileNotFoundException(e.Message, path, e); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new VolumeException(VolumeErrorCode.Io, $"Cannot create '{path}': {e.Message}", e);
+        }
+        try
+        {
+            return OpenHandle(path, FileMode.Open, readOnly: false);
+        }
+        catch
+        {
+            File.Delete(path); // ours, empty: leave nothing behind
+            throw;
+        }
+    }
+
     internal static SafeFileHandle OpenHandle(string path, FileMode mode, bool readOnly)
     {
         try

@@ -42,16 +42,27 @@ public class CliCommandTests
     [Test, System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public void SecretFiles_AreOwnerOnly_WhateverTheUmask()
     {
-        // The test process's umask (typically 022) would leave files 0644; every secret the CLI writes must be 0600.
-        var r = Format("c.img", "--key-file-out", P("k.key"));
-        Assert.That(r.ExitCode, Is.EqualTo(0), r.Err);
-        Assert.That(Run("", "header", "backup", P("c.img"), P("hdr")).ExitCode, Is.EqualTo(0));
-        var export = Run("pw\n", "export-plain", P("c.img"), P("plain.img"), "--passphrase-stdin");
-        Assert.That(export.ExitCode, Is.EqualTo(0), export.Err);
+        // Under umask 022 (forced here, inherited by the CLI processes) plain creation gives 0644; every secret must be 0600.
+        uint previous = umask(0x12);
+        try
+        {
+            var r = Format("c.img", "--key-file-out", P("k.key"));
+            Assert.That(r.ExitCode, Is.EqualTo(0), r.Err);
+            Assert.That(Run("", "header", "backup", P("c.img"), P("hdr")).ExitCode, Is.EqualTo(0));
+            var export = Run("pw\n", "export-plain", P("c.img"), P("plain.img"), "--passphrase-stdin");
+            Assert.That(export.ExitCode, Is.EqualTo(0), export.Err);
+        }
+        finally
+        {
+            umask(previous);
+        }
         const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         foreach (string name in new[] { "c.img", "rp.txt", "k.key", "hdr", "plain.img" })
             Assert.That(File.GetUnixFileMode(P(name)), Is.EqualTo(ownerOnly), name);
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "umask")]
+    private static extern uint umask(uint mask);
 
     [Test]
     public void Status_WrongPassphrase_Exit3OneLineContainerUnchanged()

@@ -100,6 +100,18 @@ public sealed class TpmCliTests
         Assert.That(missingPin.Err, Does.Contain("has a PIN").And.Contain("nothing was resealed"));
         Assert.That(File.ReadAllBytes(P("c.img")), Is.EqualTo(before), "the PIN-less protector was resealed before the refusal");
 
+        // --protector-id picks the protector to reseal; unlocking still goes through the recovery password.
+        using (var doc = System.Text.Json.JsonDocument.Parse(Run("", "status", P("c.img"), "--json").Out))
+        {
+            string pinless = doc.RootElement.GetProperty("protectors").EnumerateArray()
+                .First(p => p.GetProperty("kind").GetString() == "tpm" && !p.GetProperty("requiresPin").GetBoolean())
+                .GetProperty("id").GetString()!;
+            var one = Run("", "protector", "reseal", P("c.img"), "--protector-id", pinless, "--recovery-password-file", P("rp.txt"), "--tpm-device", tpm.DeviceSpec);
+            Ok(one);
+            Assert.That(one.Out, Does.Contain($"Resealed tpm protector {pinless}"));
+            Assert.That(one.Out, Does.Not.Contain("has a PIN"));
+        }
+
         Ok(Run("2468\n", ["protector", "reseal", P("c.img"), "--recovery-password-file", P("rp.txt"), "--pin-stdin", "--tpm-device", tpm.DeviceSpec, .. CheapKdf]));
         // The PIN-less protector still opens without a PIN (no PIN was added to it); the PIN protector with its PIN.
         var status = Run("", "status", P("c.img"), "--tpm", "--tpm-device", tpm.DeviceSpec);

@@ -109,8 +109,9 @@ public sealed class TpmCommands : ICommandGroup
         {
             Name = "protector reseal", Summary = "re-seal TPM protectors to the current PCR values", Arguments = "CONTAINER", MinArguments = 1, Unlocks = true,
             Description = "After an intended change of measured state (firmware update), unlock with any protector (e.g. the recovery\n" +
-                          "password), then re-seal every tpm protector (or only --protector-id) to the current PCR values; --pcrs\n" +
-                          "changes the PCR set. A PIN protector needs its PIN (--pin-stdin, after any passphrase).",
+                          "password), then re-seal every tpm protector (or only the one named by --protector-id) to the current PCR\n" +
+                          "values; --pcrs changes the PCR set. A PIN protector needs a PIN (--pin-stdin, after any passphrase): it becomes\n" +
+                          "the protector's PIN (not checked against the old one). If a PIN is missing nothing is resealed.",
             Options = [TpmNewProtectorOptions.Pcrs, .. NewProtectors.KdfOptionList],
             Run = Reseal,
         },
@@ -161,13 +162,20 @@ public sealed class TpmCommands : ICommandGroup
     private static int Reseal(CommandContext c)
     {
         using var credentials = c.UnlockCredentials();
+        // --protector-id names the protector to reseal, not the one to unlock with: that one's PCRs have usually
+        // changed, so unlocking goes through any other protector (e.g. the recovery password).
+        Guid? target = credentials.ProtectorId;
+        credentials.ProtectorId = null;
         using var volume = Volume.Volume.Open(c.Arg(0));
         using var unlocked = volume.Unlock(credentials);
         var newPcrs = TpmNewProtectorOptions.ParsePcrs(c.Args.Get("pcrs"));
         var ids = unlocked.GetStatus().Protectors
-            .Where(p => p.Kind == ProtectorKind.Tpm && (credentials.ProtectorId is null || credentials.ProtectorId == p.Id))
+            .Where(p => p.Kind == ProtectorKind.Tpm && (target is null || target == p.Id))
             .Select(p => p.Id).ToList();
-        if (ids.Count == 0) throw new CliException(ExitCodes.InvalidArgument, "This volume has no tpm protector to reseal.");
+        if (ids.Count == 0)
+            throw new CliException(ExitCodes.InvalidArgument, target is null
+                ? "This volume has no tpm protector to reseal."
+                : $"Protector {target} is not a tpm protector of this volume.");
         var given = credentials.Get<TpmCredential>();
         var kdf = NewProtectors.Kdf(c.Args);
         // Check every protector before changing any: a PIN protector without a PIN must not leave the others resealed.
@@ -178,6 +186,10 @@ public sealed class TpmCommands : ICommandGroup
             if (needsPin.Count > 0)
                 throw new CliException(ExitCodes.Refused,
                     $"tpm protector{(needsPin.Count > 1 ? "s" : "")} {string.Join(", ", needsPin)} ha{(needsPin.Count > 1 ? "ve" : "s")} a PIN: give it with --pin-stdin (nothing was resealed).");
+        }
+        else if (!plan.Any(p => p.Seal.HasPin))
+        {
+            c.Err.WriteLine("note: no tpm protector being resealed has a PIN; the PIN given was not used.");
         }
         foreach (var (id, (hasPin, oldPcrs)) in plan)
         {
