@@ -154,9 +154,7 @@ public sealed partial class Volume : IDisposable
         try
         {
             // Owner-only: the backup holds every wrapped copy of the volume master key.
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            using var stream = new FileStream(file, options);
+            using var stream = OwnerOnlyFile.Create(file);
             stream.Write(_metadataBytes);
             stream.Flush(flushToDisk: true);
         }
@@ -197,9 +195,7 @@ public sealed partial class Volume : IDisposable
         if (OperatingSystem.IsWindows()) return OpenHandle(path, FileMode.CreateNew, readOnly: false);
         try
         {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            using (new FileStream(path, options)) { }
+            using (OwnerOnlyFile.Create(path)) { }
         }
         catch (DirectoryNotFoundException e) { throw new FileNotFoundException(e.Message, path, e); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

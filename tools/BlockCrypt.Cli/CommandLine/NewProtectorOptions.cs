@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
-using BlockCrypt.Volume;
+using BlockCrypt.Storage;
 using BlockCrypt.Volume.Kdf;
 using BlockCrypt.Volume.Protectors;
+using BlockCrypt.Volume;
 
 namespace BlockCrypt.Cli.CommandLine;
 
@@ -80,20 +81,9 @@ public static class NewProtectors
     /// <summary>Writes a new file (never overwriting), readable by its owner only, and syncs it.</summary>
     public static void WriteNewFile(string path, ReadOnlySpan<byte> bytes)
     {
-        using var stream = CreateOwnerOnly(path);
+        using var stream = OwnerOnlyFile.Create(path);
         stream.Write(bytes);
         stream.Flush(flushToDisk: true);
-    }
-
-    /// <summary>
-    /// Creates <paramref name="path"/> (never overwriting) with mode 0600 on Unix, whatever the umask: recovery
-    /// passwords, startup keys and decrypted images are secrets.
-    /// </summary>
-    public static FileStream CreateOwnerOnly(string path, int bufferSize = 4096)
-    {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = bufferSize };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        return new FileStream(path, options);
     }
 }
 

@@ -1,4 +1,5 @@
 using BlockCrypt.Cli.CommandLine;
+using BlockCrypt.Storage;
 
 namespace BlockCrypt.Cli.Commands;
 
@@ -80,7 +81,7 @@ public sealed class MaintenanceCommands : ICommandGroup
             byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(chunk);
             try
             {
-                using var file = NewProtectors.CreateOwnerOnly(output, bufferSize: 1); // a decrypted image
+                using var file = OwnerOnlyFile.Create(output, bufferSize: 1); // a decrypted image
                 long total = device.SectorCount * device.SectorSize, done = 0;
                 var progress = new Progress(c.Console, "export", total);
                 try

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Management.Automation;
 using System.Text;
 using System.Text.Json;
+using BlockCrypt.Storage;
 
 namespace BlockCrypt.PowerShell.Internal;
 
@@ -15,7 +16,6 @@ namespace BlockCrypt.PowerShell.Internal;
 internal static class EscrowStore
 {
     private const UnixFileMode DirMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-    private const UnixFileMode FileMode600 = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     /// <summary>One escrowed recovery password as stored.</summary>
     internal sealed record Entry(Guid KeyProtectorId, string RecoveryPassword, DateTime CreatedUtc, string Status, DateTime? SupersededUtc);
@@ -143,11 +143,9 @@ internal static class EscrowStore
     private static void WriteAtomically(string file, byte[] content)
     {
         string temp = file + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = FileMode600;
         try
         {
-            using (var stream = new FileStream(temp, options))
+            using (var stream = OwnerOnlyFile.Create(temp))
             {
                 stream.Write(content);
                 stream.Flush(flushToDisk: true);

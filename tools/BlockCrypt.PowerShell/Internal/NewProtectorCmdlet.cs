@@ -2,11 +2,12 @@ using System.Management.Automation;
 using System.Security;
 using System.Security.Cryptography;
 using BlockCrypt.PowerShell.Internal;
+using BlockCrypt.Storage;
 using BlockCrypt.Tpm.Marshalling;
-using BlockCrypt.Volume;
 using BlockCrypt.Volume.CustomerKey;
 using BlockCrypt.Volume.Kdf;
 using BlockCrypt.Volume.Protectors;
+using BlockCrypt.Volume;
 
 namespace BlockCrypt.PowerShell;
 
@@ -181,11 +182,9 @@ public abstract class NewProtectorCmdlet : BlockCryptCmdlet
         try
         {
             RandomNumberGenerator.Fill(key);
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             try
             {
-                using var stream = new FileStream(file, options);
+                using var stream = OwnerOnlyFile.Create(file);
                 stream.Write(key);
                 stream.Flush(flushToDisk: true);
             }
