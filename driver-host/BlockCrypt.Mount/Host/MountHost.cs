@@ -84,7 +84,7 @@ public sealed class MountHost
     private readonly ManualResetEventSlim _closed = new();
 
     /// <summary>How long <see cref="Unmount"/> retries a mount point that refuses as busy before reporting it.</summary>
-    private static readonly TimeSpan BusyGrace = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan BusyGrace = TimeSpan.FromSeconds(3);
 
     /// <summary>How long a Windows console-close or shutdown handler waits for the volume to close.</summary>
     private static readonly TimeSpan WindowsCloseWait = TimeSpan.FromSeconds(4);
@@ -137,7 +137,9 @@ public sealed class MountHost
 
     /// <summary>
     /// Unmounts what is mounted at <paramref name="mountPoint"/> and waits (up to <paramref name="timeout"/>) for
-    /// the host process to finish closing the volume, so the container is consistent when this returns.
+    /// the host process to finish closing the volume, so the container is consistent when this returns. A busy
+    /// refusal while the mount is still there is retried for <see cref="BusyGrace"/>: the kernel sends FUSE release
+    /// requests after close(2) returns, so a file closed just before can keep the mount point busy for a moment.
     /// </summary>
     /// <exception cref="MountException"><see cref="MountError.NotMounted"/> or <see cref="MountError.MountFailed"/>.</exception>
     public static void Unmount(string mountPoint, TimeSpan? timeout = null)
@@ -145,6 +147,23 @@ public sealed class MountHost
         string full = MountPointCheck.Normalize(mountPoint);
         if (!MountPointCheck.IsMounted(full)) throw new MountException(MountError.NotMounted, $"Nothing is mounted on '{mountPoint}'.");
         TimeSpan wait = timeout ?? TimeSpan.FromSeconds(60);
+        DateTime busyUntil = DateTime.UtcNow + BusyGrace;
+        while (true)
+        {
+            try
+            {
+                UnmountOnce(mountPoint, full, wait);
+                return;
+            }
+            catch (MountException e) when (e.Error == MountError.MountFailed && DateTime.UtcNow < busyUntil && MountPointCheck.IsMounted(full))
+            {
+                Thread.Sleep(100);
+            }
+        }
+    }
+
+    private static void UnmountOnce(string mountPoint, string full, TimeSpan wait)
+    {
         // Served by this process through InProcessMount: its Dismount unmounts and waits for the host thread.
         if (InProcessMount.FindByMountPoint(full) is { } own)
         {
@@ -152,14 +171,7 @@ public sealed class MountHost
             return;
         }
         MountLock.HostRecord? host = MountLock.FindHostRecord(full);
-        // Right after a program closes its last file the kernel may still be releasing it: give a busy refusal a moment.
-        DateTime busyUntil = DateTime.UtcNow + BusyGrace;
-        bool unmounted;
-        while (!(unmounted = OperatingSystem.IsWindows() ? Dokan.DokanMount.UnmountPath(full) : FuseMount.UnmountPath(full, lazy: false))
-               && DateTime.UtcNow < busyUntil)
-        {
-            Thread.Sleep(100);
-        }
+        bool unmounted = OperatingSystem.IsWindows() ? Dokan.DokanMount.UnmountPath(full) : FuseMount.UnmountPath(full, lazy: false);
         if (!unmounted)
             throw new MountException(MountError.MountFailed, $"'{mountPoint}' is busy; close the programs using it and retry.");
         if (host is not { } h) return;

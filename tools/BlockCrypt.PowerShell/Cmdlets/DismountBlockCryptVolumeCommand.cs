@@ -33,31 +33,6 @@ public sealed class DismountBlockCryptVolumeCommand : BlockCryptCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    /// <summary>How long a busy mount point is retried before the refusal is reported.</summary>
-    private static readonly TimeSpan BusyGrace = TimeSpan.FromSeconds(3);
-
-    /// <summary>
-    /// Unmounts through the library; a busy refusal while the mount is still there is retried for
-    /// <see cref="BusyGrace"/>: the kernel sends FUSE release requests after close(2) returns, so a file closed just
-    /// before (by this session, a script, another process) can keep the mount point busy for a moment.
-    /// </summary>
-    private static void UnmountRetryingBusy(string mountPoint)
-    {
-        DateTime deadline = DateTime.UtcNow + BusyGrace;
-        while (true)
-        {
-            try
-            {
-                MountHost.Unmount(mountPoint);
-                return;
-            }
-            catch (MountException e) when (e.Error == MountError.MountFailed && DateTime.UtcNow < deadline && MountPointCheck.IsMounted(mountPoint))
-            {
-                Thread.Sleep(100);
-            }
-        }
-    }
-
     /// <inheritdoc/>
     protected override void ProcessRecord()
     {
@@ -81,7 +56,7 @@ public sealed class DismountBlockCryptVolumeCommand : BlockCryptCmdlet
             if (Force && InProcessMount.FindByMountPoint(mountPoint) is { } own)
                 WithProgress("Dismounting " + mountPoint, "Flushing and closing the volume", () => own.Dismount(force: true));
             else
-                WithProgress("Dismounting " + mountPoint, "Flushing and closing the volume", () => UnmountRetryingBusy(mountPoint));
+                WithProgress("Dismounting " + mountPoint, "Flushing and closing the volume", () => MountHost.Unmount(mountPoint));
             if (PassThru && container is not null)
             {
                 using var volume = Volume.Volume.Open(container, readOnly: true);
