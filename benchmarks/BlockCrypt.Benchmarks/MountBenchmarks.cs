@@ -75,7 +75,7 @@ public partial class MountBenchmarks
     [IterationSetup(Targets = [nameof(SeqWrite_Encrypted), nameof(SeqWrite_PlainMount), nameof(SeqWrite_Tmpfs)])]
     public void DeleteWritten()
     {
-        foreach (string dir in Dirs()) File.Delete(Path.Combine(dir, "fio.bin"));
+        foreach (string dir in Dirs()) File.Delete(Data(dir));
     }
 
     [Benchmark, BenchmarkCategory("SeqWrite1GiB")] public void SeqWrite_Encrypted() => SequentialFileIo.Write(Data(Enc()), FileBytes);
@@ -88,9 +88,9 @@ public partial class MountBenchmarks
 
     private static string Data(string dir) => Path.Combine(dir, "fio.bin");
 
-    [Benchmark(OperationsPerInvoke = RandomReads), BenchmarkCategory("RandRead4KiB")] public void RandRead4K_Encrypted() => Fio(Enc(), "randread", "4k", "--direct=1", $"--number_ios={RandomReads}");
-    [Benchmark(Baseline = true, OperationsPerInvoke = RandomReads), BenchmarkCategory("RandRead4KiB")] public void RandRead4K_PlainMount() => Fio(_plain!.MountPoint, "randread", "4k", "--direct=1", $"--number_ios={RandomReads}");
-    [Benchmark(OperationsPerInvoke = RandomReads), BenchmarkCategory("RandRead4KiB")] public void RandRead4K_Tmpfs() => Fio(_tmpfsDir, "randread", "4k", "--direct=1", $"--number_ios={RandomReads}");
+    [Benchmark(OperationsPerInvoke = RandomReads), BenchmarkCategory("RandRead4KiB")] public void RandRead4K_Encrypted() => RandRead(Enc());
+    [Benchmark(Baseline = true, OperationsPerInvoke = RandomReads), BenchmarkCategory("RandRead4KiB")] public void RandRead4K_PlainMount() => RandRead(_plain!.MountPoint);
+    [Benchmark(OperationsPerInvoke = RandomReads), BenchmarkCategory("RandRead4KiB")] public void RandRead4K_Tmpfs() => RandRead(_tmpfsDir);
 
     internal static void DropCachesNow() => File.WriteAllText("/proc/sys/vm/drop_caches", "3");
 
@@ -100,7 +100,7 @@ public partial class MountBenchmarks
     /// </summary>
     internal static double SeqWriteFresh(string dir)
     {
-        File.Delete(Path.Combine(dir, "fio.bin"));
+        File.Delete(Data(dir));
         return Fio(dir, "write", "1M", "--end_fsync=1").WriteKiBs * 1024 / 1e6;
     }
 
@@ -115,7 +115,7 @@ public partial class MountBenchmarks
     private static (double ReadKiBs, double ReadIops, double WriteKiBs) Fio(string dir, string rw, string bs, params string[] extra)
     {
         var psi = new ProcessStartInfo("fio") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in new[] { "--name=bench", $"--filename={Path.Combine(dir, "fio.bin")}", $"--rw={rw}", $"--bs={bs}",
+        foreach (string a in new[] { "--name=bench", $"--filename={Data(dir)}", $"--rw={rw}", $"--bs={bs}",
                      $"--size={FileBytes}", "--ioengine=psync", "--iomem=mmap", "--numjobs=1", "--randrepeat=1", "--output-format=terse", "--terse-version=3" })
             psi.ArgumentList.Add(a);
         foreach (string a in extra) psi.ArgumentList.Add(a);

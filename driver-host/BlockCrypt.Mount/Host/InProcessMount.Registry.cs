@@ -68,9 +68,8 @@ public sealed partial class InProcessMount
         try
         {
             string cwd = Path.TrimEndingDirectorySeparator(Environment.CurrentDirectory);
-            var comparison = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
             if (mounts.Any(m => MountPointCheck.Same(cwd, m.MountPoint)
-                    || cwd.StartsWith(Path.TrimEndingDirectorySeparator(m.MountPoint) + Path.DirectorySeparatorChar, comparison)))
+                    || cwd.StartsWith(Path.TrimEndingDirectorySeparator(m.MountPoint) + Path.DirectorySeparatorChar, MountPointCheck.PathComparison)))
                 Environment.CurrentDirectory = OperatingSystem.IsWindows() ? Path.GetTempPath() : "/";
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

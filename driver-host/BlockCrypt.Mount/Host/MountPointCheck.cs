@@ -54,9 +54,12 @@ public static class MountPointCheck
         return full.Length == 0 ? "/" : full;
     }
 
+    /// <summary>How paths compare on this platform: case-insensitively on Windows.</summary>
+    internal static StringComparison PathComparison =>
+        OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+
     /// <summary>True when two normalized mount points name the same place (case-insensitively on Windows).</summary>
-    public static bool Same(string a, string b) =>
-        string.Equals(a, b, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+    public static bool Same(string a, string b) => string.Equals(a, b, PathComparison);
 
     /// <summary>"X:" for "x:", "X:\" or "X:/" (a bare drive letter), otherwise null.</summary>
     public static string? DriveLetter(string mountPoint)
