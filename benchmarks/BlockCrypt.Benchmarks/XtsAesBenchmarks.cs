@@ -9,6 +9,7 @@ public abstract class XtsBenchmarkBase
 {
     protected const int MaxSectorSize = 4096;
     private XtsAes? _aesNi;
+    private XtsAes? _auto;
     private XtsAes? _portable;
     private OpenSslXts? _openSsl;
 
@@ -19,6 +20,9 @@ public abstract class XtsBenchmarkBase
     protected int SectorSize { get; private set; }
 
     protected XtsAes AesNi => _aesNi!;
+
+    /// <summary>The tier <see cref="XtsImplementation.Auto"/> picks: VAES on the reference machines (Zen 3), else AES-NI.</summary>
+    protected XtsAes Auto => _auto!;
 
     protected XtsAes Portable => _portable!;
 
@@ -34,6 +38,8 @@ public abstract class XtsBenchmarkBase
         Destination = new byte[requestSize];
         SectorSize = Math.Min(requestSize, MaxSectorSize);
         _aesNi = new XtsAes(key, XtsImplementation.AesNi);
+        _auto = new XtsAes(key);
+        Console.WriteLine($"// Auto tier: {_auto.Implementation}");
         _portable = new XtsAes(key, XtsImplementation.Portable);
         _openSsl = new OpenSslXts(key);
     }
@@ -42,6 +48,7 @@ public abstract class XtsBenchmarkBase
     public void Cleanup()
     {
         _aesNi?.Dispose();
+        _auto?.Dispose();
         _portable?.Dispose();
         _openSsl?.Dispose();
     }
@@ -64,6 +71,9 @@ public class XtsAes256Benchmarks : XtsBenchmarkBase
     public void AesNi_Encrypt() => AesNi.EncryptSectors(Source, Destination, 1000, SectorSize);
 
     [Benchmark, BenchmarkCategory("Encrypt")]
+    public void Auto_Encrypt() => Auto.EncryptSectors(Source, Destination, 1000, SectorSize);
+
+    [Benchmark, BenchmarkCategory("Encrypt")]
     public void Portable_Encrypt() => Portable.EncryptSectors(Source, Destination, 1000, SectorSize);
 
     [Benchmark(Baseline = true), BenchmarkCategory("Decrypt")]
@@ -71,6 +81,9 @@ public class XtsAes256Benchmarks : XtsBenchmarkBase
 
     [Benchmark, BenchmarkCategory("Decrypt")]
     public void AesNi_Decrypt() => AesNi.DecryptSectors(Source, Destination, 1000, SectorSize);
+
+    [Benchmark, BenchmarkCategory("Decrypt")]
+    public void Auto_Decrypt() => Auto.DecryptSectors(Source, Destination, 1000, SectorSize);
 
     [Benchmark, BenchmarkCategory("Decrypt")]
     public void Portable_Decrypt() => Portable.DecryptSectors(Source, Destination, 1000, SectorSize);
@@ -90,6 +103,9 @@ public class XtsAes128Benchmarks : XtsBenchmarkBase
     public void AesNi_Encrypt() => AesNi.EncryptSectors(Source, Destination, 1000, SectorSize);
 
     [Benchmark, BenchmarkCategory("Encrypt")]
+    public void Auto_Encrypt() => Auto.EncryptSectors(Source, Destination, 1000, SectorSize);
+
+    [Benchmark, BenchmarkCategory("Encrypt")]
     public void Portable_Encrypt() => Portable.EncryptSectors(Source, Destination, 1000, SectorSize);
 
     [Benchmark(Baseline = true), BenchmarkCategory("Decrypt")]
@@ -97,6 +113,9 @@ public class XtsAes128Benchmarks : XtsBenchmarkBase
 
     [Benchmark, BenchmarkCategory("Decrypt")]
     public void AesNi_Decrypt() => AesNi.DecryptSectors(Source, Destination, 1000, SectorSize);
+
+    [Benchmark, BenchmarkCategory("Decrypt")]
+    public void Auto_Decrypt() => Auto.DecryptSectors(Source, Destination, 1000, SectorSize);
 
     [Benchmark, BenchmarkCategory("Decrypt")]
     public void Portable_Decrypt() => Portable.DecryptSectors(Source, Destination, 1000, SectorSize);

@@ -113,7 +113,7 @@ public sealed unsafe partial class XtsAes
     {
         switch (_implementation)
         {
-            case XtsImplementation.AesNi:
+            case XtsImplementation.AesNi or XtsImplementation.Vaes:
                 X86Block(encrypt, _material, _rounds, block);
                 break;
             case XtsImplementation.Arm:
@@ -130,7 +130,7 @@ public sealed unsafe partial class XtsAes
     {
         switch (_implementation)
         {
-            case XtsImplementation.AesNi:
+            case XtsImplementation.AesNi or XtsImplementation.Vaes:
                 X86TweakBlock(_material, _rounds, block);
                 break;
             case XtsImplementation.Arm:

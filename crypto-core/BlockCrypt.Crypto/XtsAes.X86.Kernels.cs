@@ -44,8 +44,6 @@ public sealed unsafe partial class XtsAes
 
             nuint remaining = blocks;
 
-            // VAES plug-in point: with Aes.V256 (two blocks per register) this loop would become a 16-block loop
-            // over Vector256 with the same structure; the 8-block loop below would then handle the remainder.
             while (remaining >= 8)
             {
                 Vector128<byte> k;
@@ -166,8 +164,6 @@ public sealed unsafe partial class XtsAes
 
             nuint remaining = blocks;
 
-            // VAES plug-in point: with Aes.V256 (two blocks per register) this loop would become a 16-block loop
-            // over Vector256 with the same structure; the 8-block loop below would then handle the remainder.
             while (remaining >= 8)
             {
                 Vector128<byte> k;

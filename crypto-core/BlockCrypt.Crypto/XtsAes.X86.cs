@@ -7,10 +7,8 @@ namespace BlockCrypt.Crypto;
 
 /// <summary>AES-NI tier: dispatch, tweak encryption, tweak doubling, single blocks. Kernels: XtsAes.X86.Kernels.cs.</summary>
 /// <remarks>
-/// VAES: .NET 10 has no Aes.V256/Aes.V512. When it does, a VAES tier slots in here as
-/// <c>X86VaesEncrypt&lt;TKey&gt;</c>/<c>X86VaesDecrypt&lt;TKey&gt;</c> (16 blocks in flight as eight Vector256, tweaks doubled
-/// two at a time by a 2-bit shift per lane), chosen in <see cref="X86Process{TKey}"/> when <c>Aes.V256.IsSupported</c>,
-/// with the 8-block kernels below handling the remainder of each unit.
+/// The VAES tier (<c>XtsAes.Vaes.cs</c>) reuses the tweak encryption and doubling here and falls back to these kernels
+/// for units that are not whole groups of sixteen blocks.
 /// </remarks>
 public sealed unsafe partial class XtsAes
 {

@@ -91,6 +91,10 @@ public sealed unsafe partial class XtsAes : IDisposable
             {
                 ExpandKey(key[..half], _material->DataEnc, _material->DataDec);
                 ExpandKey(key[half..], _material->TweakEnc, null);
+                if (_implementation == XtsImplementation.Vaes)
+                {
+                    VaesPrepareTables(_material, _rounds);
+                }
             }
         }
         catch
@@ -108,7 +112,8 @@ public sealed unsafe partial class XtsAes : IDisposable
 
     /// <summary>The tier <see cref="XtsImplementation.Auto"/> resolves to on this machine.</summary>
     public static XtsImplementation BestImplementation =>
-        IsSupported(XtsImplementation.AesNi) ? XtsImplementation.AesNi
+        IsSupported(XtsImplementation.Vaes) ? XtsImplementation.Vaes
+        : IsSupported(XtsImplementation.AesNi) ? XtsImplementation.AesNi
         : IsSupported(XtsImplementation.Arm) ? XtsImplementation.Arm
         : XtsImplementation.Portable;
 
@@ -117,6 +122,7 @@ public sealed unsafe partial class XtsAes : IDisposable
     {
         XtsImplementation.Auto => true,
         XtsImplementation.AesNi => AesX86.IsSupported && System.Runtime.Intrinsics.X86.Sse2.IsSupported,
+        XtsImplementation.Vaes => VaesSupported,
         XtsImplementation.Arm => AesArm.IsSupported && System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported,
         XtsImplementation.Portable => true,
         _ => false,
@@ -176,9 +182,18 @@ public sealed unsafe partial class XtsAes : IDisposable
 
         switch (_implementation)
         {
+            case XtsImplementation.Vaes:
+                if (_rounds == 14)
+                {
+                    VaesProcess<Aes256Rounds>(encrypt, m, src, dst, unitSize, count, firstUnit);
+                }
+                else
+                {
+                    VaesProcess<Aes128Rounds>(encrypt, m, src, dst, unitSize, count, firstUnit);
+                }
+
+                break;
             case XtsImplementation.AesNi:
-                // A VAES tier (4 blocks per 256-bit register, 16+ in flight) would be dispatched here first when the
-                // runtime exposes Aes.V256 / Aes.V512 (absent in .NET 10): see XtsAes.X86.cs for where it plugs in.
                 if (_rounds == 14)
                 {
                     X86Process<Aes256Rounds>(encrypt, m, src, dst, unitSize, count, firstUnit);
@@ -305,6 +320,12 @@ public sealed unsafe partial class XtsAes : IDisposable
 
         /// <summary>Key2 encryption schedule (the tweak is always encrypted, IEEE 1619 §5.3.1).</summary>
         public fixed byte TweakEnc[15 * 16];
+
+        /// <summary>VAES tier: DataEnc as 32-byte broadcast keys, plus the tweak reduction constant (XtsAes.Vaes.Kernels.cs).</summary>
+        public fixed byte VaesEnc[16 * 32];
+
+        /// <summary>VAES tier: the same for DataDec.</summary>
+        public fixed byte VaesDec[16 * 32];
 
         /// <summary>Raw key copy (the portable tier keys its per-thread BCL instances from it).</summary>
         public fixed byte Key[64];

@@ -164,8 +164,11 @@ public class XtsAesParallelTests
 
         Assert.That(XtsAes.ParallelPool.Current!.Threads.All(t => t.IsBackground && t.IsAlive), Is.True);
         // Past the spin (100 µs) the workers park: the whole process stays nearly idle. A worker that kept spinning
-        // would burn about the full window.
-        Thread.Sleep(50);
+        // would burn about the full window. Earlier tests' garbage is collected first, and tiered JIT given time to
+        // settle, so that only the workers are left to measure.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Thread.Sleep(250);
         using var self = Process.GetCurrentProcess();
         TimeSpan before = self.TotalProcessorTime;
         Thread.Sleep(500);

@@ -25,6 +25,22 @@ public class XtsFallbackProcessTests
     }
 
     [Test]
+    public void Vectors_WithAvx2Disabled_AutoPicksAesNiAndPasses()
+    {
+        // The VAES tier needs AVX2 (and VPCLMULQDQ); without it, Auto falls back to the AES-NI kernels.
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(typeof(XtsFallbackProcess).Assembly.Location);
+        info.ArgumentList.Add("xts-vectors");
+        info.Environment["DOTNET_EnableAVX2"] = "0";
+        using Process process = Process.Start(info)!;
+        string output = process.StandardOutput.ReadToEnd();
+        string error = process.StandardError.ReadToEnd();
+        Assert.That(process.WaitForExit(60_000), Is.True, "child process did not finish");
+        Assert.That(process.ExitCode, Is.Zero, output + error);
+        Assert.That(output, Does.Contain($"tier=AesNi vectors={XtsIeee1619Vectors.All.Count} failures=0"));
+    }
+
+    [Test]
     public void Vectors_WithDefaultSettings_ChildPicksBestTier()
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };

@@ -5,7 +5,7 @@ namespace BlockCrypt.Crypto.Tests;
 public static class XtsTiers
 {
     public static IEnumerable<XtsImplementation> Supported =>
-        new[] { XtsImplementation.AesNi, XtsImplementation.Arm, XtsImplementation.Portable }.Where(XtsAes.IsSupported);
+        new[] { XtsImplementation.Vaes, XtsImplementation.AesNi, XtsImplementation.Arm, XtsImplementation.Portable }.Where(XtsAes.IsSupported);
 
     public static IEnumerable<XtsImplementation> Hardware => Supported.Where(t => t != XtsImplementation.Portable);
 
