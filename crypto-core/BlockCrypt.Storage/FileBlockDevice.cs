@@ -5,7 +5,8 @@ namespace BlockCrypt.Storage;
 
 /// <summary>
 /// A block device over a byte range of a regular file or a block-device node, using positional I/O
-/// (<see cref="RandomAccess"/>), so concurrent reads and writes need no lock.
+/// (<see cref="RandomAccess"/>), so concurrent reads and writes need no lock; cached ranges can also be read in
+/// place (<see cref="IResidentReadable"/>, FileBlockDevice.Mapping.cs).
 /// </summary>
 public sealed partial class FileBlockDevice : IBlockDevice
 {
@@ -118,8 +119,15 @@ public sealed partial class FileBlockDevice : IBlockDevice
     [DllImport("libc", EntryPoint = "fallocate", SetLastError = true)]
     private static extern int Fallocate(int fd, int mode, long offset, long length);
 
+    /// <summary>Unmaps the file (see FileBlockDevice.Mapping.cs) and closes it when owned; must not race with I/O.</summary>
     public void Dispose()
     {
+        lock (_mapLock)
+        {
+            Unmap();
+            _mapState = 1;
+        }
+
         if (_ownsHandle) _handle.Dispose();
     }
 }

@@ -59,8 +59,7 @@ public sealed unsafe partial class EncryptedBlockDevice
             int count = Math.Min(sectorsPerChunk, sectors - start);
             var span = new Span<byte>(buffer + (long)start * device.SectorSize, count * device.SectorSize);
             long sector = firstSector + start;
-            device._backing.Read(device._backingFirst + sector * device._ratio, span);
-            device._xts.DecryptSectors(span, span, (ulong)sector, device.SectorSize);
+            device.ReadDecrypt(sector, span);
         }
     }
 }

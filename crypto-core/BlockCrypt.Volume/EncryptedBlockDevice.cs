@@ -6,8 +6,8 @@ namespace BlockCrypt.Volume;
 /// <summary>
 /// The decrypted view of a volume's data area: sector <c>n</c> of this device is sector <c>n</c> of the data area,
 /// encrypted with XTS-AES whose tweak is <c>n</c> (IEEE 1619 data unit number; dm-crypt <c>plain64</c> with the data area
-/// as origin). Reads decrypt in place in the caller's buffer; writes encrypt into this device's own scratch buffers, at
-/// most 1 MiB at a time. A large request that is the only one in progress is split across cores; when several run at
+/// as origin). Reads decrypt into the caller's buffer, straight from the backing device's page cache when the
+/// ciphertext is there; writes encrypt into this device's own scratch buffers, at most 1 MiB at a time. A large request that is the only one in progress is split across cores; when several run at
 /// once (a multithreaded mount), each stays on its own thread, which keeps every core busy without fork-join overhead.
 /// </summary>
 /// <remarks>Thread-safe like <see cref="IBlockDevice"/>: concurrent I/O on disjoint ranges. XTS gives confidentiality, not integrity.</remarks>
@@ -15,6 +15,7 @@ public sealed partial class EncryptedBlockDevice : IBlockDevice
 {
     private const int MaxScratch = 1024 * 1024;
     private readonly IBlockDevice _backing;
+    private readonly IResidentReadable? _resident;
     private readonly long _backingFirst;
     private readonly int _ratio;
     private readonly bool _ownsBacking;
@@ -45,6 +46,7 @@ public sealed partial class EncryptedBlockDevice : IBlockDevice
         if (backingFirstSector < 0 || sectorCount <= 0 || backingFirstSector + sectorCount * _ratio > backing.SectorCount)
             throw new ArgumentOutOfRangeException(nameof(sectorCount), "The data area does not fit in the backing device.");
         _backing = backing;
+        _resident = backing as IResidentReadable;
         _backingFirst = backingFirstSector;
         _ownsBacking = ownsBacking;
         _xts = new XtsAes(fvek);
@@ -78,11 +80,30 @@ public sealed partial class EncryptedBlockDevice : IBlockDevice
                 ReadParallel(firstSector, destination);
                 return;
             }
-            _backing.Read(_backingFirst + firstSector * _ratio, destination);
-            // In place: XtsAes accepts source == destination (same memory, no partial overlap).
-            _xts.DecryptSectors(destination, destination, (ulong)firstSector, SectorSize);
+            ReadDecrypt(firstSector, destination);
         }
         finally { Interlocked.Decrement(ref _active); }
+    }
+
+    /// <summary>
+    /// Reads and decrypts sectors into <paramref name="destination"/>. When the backing device has them in memory
+    /// (<see cref="IResidentReadable"/>: a container file in the page cache), XTS reads the ciphertext there and writes
+    /// the plaintext straight into the destination: one pass, where read-then-decrypt copies first. Otherwise the
+    /// backing device reads into the destination, which is then decrypted in place.
+    /// </summary>
+    private unsafe void ReadDecrypt(long firstSector, Span<byte> destination)
+    {
+        long backingSector = _backingFirst + firstSector * _ratio;
+        byte* cached = _resident != null ? _resident.TryGetResident(backingSector, destination.Length) : null;
+        if (cached != null)
+        {
+            _xts.DecryptSectors(new ReadOnlySpan<byte>(cached, destination.Length), destination, (ulong)firstSector, SectorSize);
+            return;
+        }
+
+        _backing.Read(backingSector, destination);
+        // In place: XtsAes accepts source == destination (same memory, no partial overlap).
+        _xts.DecryptSectors(destination, destination, (ulong)firstSector, SectorSize);
     }
 
     /// <inheritdoc/>
