@@ -16,6 +16,14 @@ public static class MountAbComparison
 {
     private static readonly string[] Targets = ["encrypted", "plain-mount", "tmpfs"];
 
+    /// <summary>Busy CPU time of the whole machine so far, in USER_HZ ticks (1/100 s): user, nice, system, irq, softirq.</summary>
+    private static long BusyTicks()
+    {
+        string[] f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        long Field(int i) => long.Parse(f[i], CultureInfo.InvariantCulture);
+        return Field(1) + Field(2) + Field(3) + Field(6) + Field(7);
+    }
+
     public static void Run(int rounds)
     {
         var bench = new MountBenchmarks();
@@ -25,6 +33,8 @@ public static class MountAbComparison
             string[] dirs = [bench.EncryptedDir, bench.PlainDir, bench.TmpfsDir];
             // [test, target, round]: MB/s (10^6 bytes/s) for the sequential tests, IOPS for the random reads.
             var results = new double[3, 3, rounds];
+            // [target, round]: busy CPU seconds of the whole machine during the sequential read (fio's start-up included).
+            var readCpu = new double[3, rounds];
             Console.WriteLine($"Mount A/B: {rounds} rounds, {Environment.ProcessorCount} cores; MB/s = 10^6 bytes/s as fio measures (write incl. end fsync)");
             for (int r = 0; r < rounds; r++)
             {
@@ -38,7 +48,9 @@ public static class MountAbComparison
                 {
                     int t = (k + r) % 3;
                     MountBenchmarks.DropCachesNow();
+                    long busy = BusyTicks();
                     results[1, t, r] = MountBenchmarks.SeqRead(dirs[t]);
+                    readCpu[t, r] = (BusyTicks() - busy) / 100.0;
                 }
                 for (int k = 0; k < 3; k++)
                 {
@@ -49,9 +61,13 @@ public static class MountAbComparison
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"round {r + 1}: load {load} | write MB/s enc {results[0, 0, r]:F0} plain {results[0, 1, r]:F0} tmpfs {results[0, 2, r]:F0} (enc/plain {results[0, 0, r] / results[0, 1, r]:F2})" +
                     $" | read MB/s enc {results[1, 0, r]:F0} plain {results[1, 1, r]:F0} tmpfs {results[1, 2, r]:F0} (enc/plain {results[1, 0, r] / results[1, 1, r]:F2})" +
+                    $" | read CPU s enc {readCpu[0, r]:F2} plain {readCpu[1, r]:F2}" +
                     $" | 4K IOPS enc {results[2, 0, r]:F0} plain {results[2, 1, r]:F0} tmpfs {results[2, 2, r]:F0}"));
             }
             Report(results, rounds);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Busy CPU during the 1 GiB read (both cores, fio start-up included), median: encrypted {Median(Enumerable.Range(0, rounds).Select(r => readCpu[0, r])):F2} s, " +
+                $"plain mount {Median(Enumerable.Range(0, rounds).Select(r => readCpu[1, r])):F2} s"));
         }
         finally
         {
