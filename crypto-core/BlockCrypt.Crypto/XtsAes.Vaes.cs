@@ -18,6 +18,9 @@ public sealed unsafe partial class XtsAes
     /// <summary>Blocks per kernel iteration (eight YMM registers).</summary>
     private const int VaesGroupBlocks = 16;
 
+    /// <summary>Most groups per kernel call (64 KiB); even, see the kernels' contract.</summary>
+    private const int VaesGroupsPerCall = 256;
+
     private static readonly Lazy<bool> VaesUsable = new(ProbeVaes, LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>CPU, OS and runtime support for the VAES tier; honours DOTNET_EnableAVX2=0 and DOTNET_EnableAES=0.</summary>
@@ -32,7 +35,8 @@ public sealed unsafe partial class XtsAes
             return false;
         }
 
-        // CPUID.(EAX=7, ECX=0):ECX bit 9 = VAES (Intel SDM Vol. 2, CPUID).
+        // CPUID.(EAX=7, ECX=0):ECX bit 9 = VAES (Intel SDM Vol. 2, CPUID). Kernel generation never throws: when it
+        // fails, this tier is simply unsupported and Auto picks AES-NI.
         (_, _, int ecx, _) = X86Base.CpuId(7, 0);
         return (ecx & (1 << 9)) != 0 && VaesKernels.Available;
     }
@@ -72,7 +76,7 @@ public sealed unsafe partial class XtsAes
 
         var kernel = VaesKernels.Get(encrypt, TKey.Rounds);
         byte* table = encrypt ? m->VaesEnc : m->VaesDec;
-        nint groups = unitSize / (VaesGroupBlocks * BlockSize);
+        int groups = unitSize / (VaesGroupBlocks * BlockSize); // >= 1: the unit is a nonzero multiple of 256 bytes
         Vector256<byte>* tweaks = stackalloc Vector256<byte>[VaesGroupBlocks];
         for (int u = 0; u < count; u++, unit++)
         {
@@ -84,9 +88,16 @@ public sealed unsafe partial class XtsAes
                 t = X86Double(next);
             }
 
-            kernel(src, dst, (byte*)tweaks, groups, table);
-            src += unitSize;
-            dst += unitSize;
+            // The kernel runs without a GC transition, so the GC cannot suspend this thread inside it: calls are kept to
+            // 64 KiB (about 7 µs). An even group count leaves the next tweaks where the next call expects them.
+            for (int left = groups; left > 0;)
+            {
+                int n = Math.Min(left, VaesGroupsPerCall);
+                kernel(src, dst, (byte*)tweaks, n, table);
+                src += n * VaesGroupBlocks * BlockSize;
+                dst += n * VaesGroupBlocks * BlockSize;
+                left -= n;
+            }
         }
 
         // Tweaks are not keys, but they are derived from Key2: clear them like the AES-NI kernels clear theirs.

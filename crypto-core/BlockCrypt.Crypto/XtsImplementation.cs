@@ -15,6 +15,7 @@ public enum XtsImplementation
     /// <summary>The BCL's <see cref="System.Security.Cryptography.Aes"/>, one ECB call per sector.</summary>
     Portable = 3,
 
-    /// <summary>x86-64 VAES (Linux): two blocks per 256-bit register, sixteen in flight; AES-NI for the remainder.</summary>
+    /// <summary>x86-64 VAES (Linux): two blocks per 256-bit register, sixteen in flight; sectors that are not a multiple
+    /// of 256 bytes, and ciphertext stealing, run on AES-NI.</summary>
     Vaes = 4,
 }
