@@ -36,12 +36,29 @@ public unsafe class FileBlockDeviceMappingTests
         Assert.That(p != null, Is.True, "just-written pages are in the page cache");
         Assert.That(new ReadOnlySpan<byte>(p, data.Length).SequenceEqual(data), Is.True);
 
-        // The base offset (1 MiB + 4 KiB) is honoured, and writes through pwrite show through the mapping.
+        // Writes through pwrite show through the mapping.
         Random.Shared.NextBytes(data);
         dev.Write(10, data);
         Assert.That(new ReadOnlySpan<byte>(p, data.Length).SequenceEqual(data), Is.True);
         byte[] raw = new byte[data.Length];
         RandomAccess.Read(handle, raw, (1 << 20) + 4096 + (10 * 4096));
+        Assert.That(raw, Is.EqualTo(data));
+    }
+
+    [Test]
+    public void TryGetResident_BaseOffsetNotPageAligned_PointsAtTheRightBytes()
+    {
+        CreateFile(2 << 20);
+        using var handle = File.OpenHandle(_path, FileMode.Open, FileAccess.ReadWrite);
+        using var dev = new FileBlockDevice(handle, (1 << 20) + 512, 1024, 512, readOnly: false);
+        byte[] data = new byte[3 * 512];
+        Random.Shared.NextBytes(data);
+        dev.Write(7, data);
+        byte* p = dev.TryGetResident(7, data.Length);
+        Assert.That(p != null, Is.True);
+        Assert.That(new ReadOnlySpan<byte>(p, data.Length).SequenceEqual(data), Is.True);
+        byte[] raw = new byte[data.Length];
+        RandomAccess.Read(handle, raw, (1 << 20) + 512 + (7 * 512));
         Assert.That(raw, Is.EqualTo(data));
     }
 
