@@ -27,9 +27,9 @@ public static class MountAbComparison
     public static void Run(int rounds)
     {
         var bench = new MountBenchmarks();
-        bench.Setup();
         try
         {
+            bench.Setup();
             string[] dirs = [bench.EncryptedDir, bench.PlainDir, bench.TmpfsDir];
             // [test, target, round]: MB/s (10^6 bytes/s) for the sequential tests, IOPS for the random reads.
             var results = new double[3, 3, rounds];
@@ -68,6 +68,13 @@ public static class MountAbComparison
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Busy CPU during the 1 GiB read (both cores, fio start-up included), median: encrypted {Median(Enumerable.Range(0, rounds).Select(r => readCpu[0, r])):F2} s, " +
                 $"plain mount {Median(Enumerable.Range(0, rounds).Select(r => readCpu[1, r])):F2} s"));
+        }
+        catch (Exception e)
+        {
+            // Caught so that the finally below runs: an unhandled exception would end the process without it and
+            // leave the mounts and the 2.5 GiB of backing files in /dev/shm.
+            Console.Error.WriteLine($"mount-ab failed: {e.Message}");
+            Environment.ExitCode = 1;
         }
         finally
         {

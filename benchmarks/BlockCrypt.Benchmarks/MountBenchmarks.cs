@@ -64,7 +64,7 @@ public partial class MountBenchmarks
     {
         _encrypted?.Dispose();
         _plain?.Dispose();
-        Directory.Delete(_root, recursive: true);
+        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
     }
 
     [IterationSetup(Targets = [nameof(SeqRead_Encrypted), nameof(SeqRead_PlainMount), nameof(SeqRead_Tmpfs),
