@@ -45,21 +45,8 @@ public class XtsAesDifferentialTests
             ulong first = RandomSector(random);
             var plain = new byte[sectorSize * sectors];
             random.NextBytes(plain);
-            var ours = new byte[plain.Length];
-            var theirs = new byte[plain.Length];
-
-            using var xts = new XtsAes(key, tier);
-            using var openSsl = new OpenSslXts(key);
-            xts.EncryptSectors(plain, ours, first, sectorSize);
-            openSsl.EncryptSectors(plain, theirs, first, sectorSize);
-            string where = $"case {c}: key {keySize} B, sector size {sectorSize}, {sectors} sectors from {first}";
-            Assert.That(ours.AsSpan().SequenceEqual(theirs), Is.True, where);
-
-            // Decrypt OpenSSL's ciphertext with ours (in place) and ours with OpenSSL.
-            xts.DecryptSectors(theirs, theirs, first, sectorSize);
-            Assert.That(theirs.AsSpan().SequenceEqual(plain), Is.True, where + " (decrypt)");
-            openSsl.DecryptSectors(ours, ours, first, sectorSize);
-            Assert.That(ours.AsSpan().SequenceEqual(plain), Is.True, where + " (OpenSSL decrypt)");
+            AssertMatchesOpenSsl(tier, key, plain, first, sectorSize,
+                $"case {c}: key {keySize} B, sector size {sectorSize}, {sectors} sectors from {first}");
         }
 
         TestContext.Out.WriteLine($"{Cases} cases on {tier} in {stopwatch.ElapsedMilliseconds} ms");
@@ -81,19 +68,26 @@ public class XtsAesDifferentialTests
                     random.NextBytes(key);
                     var plain = new byte[sectorSize * 2];
                     random.NextBytes(plain);
-                    var ours = new byte[plain.Length];
-                    var theirs = new byte[plain.Length];
-                    using var xts = new XtsAes(key, tier);
-                    using var openSsl = new OpenSslXts(key);
-                    xts.EncryptSectors(plain, ours, first, sectorSize);
-                    openSsl.EncryptSectors(plain, theirs, first, sectorSize);
-                    string where = $"key {keySize} B, sector size {sectorSize}, first {first}";
-                    Assert.That(ours.AsSpan().SequenceEqual(theirs), Is.True, where);
-                    xts.DecryptSectors(theirs, theirs, first, sectorSize);
-                    Assert.That(theirs.AsSpan().SequenceEqual(plain), Is.True, where + " (decrypt)");
+                    AssertMatchesOpenSsl(tier, key, plain, first, sectorSize, $"key {keySize} B, sector size {sectorSize}, first {first}");
                 }
             }
         }
+    }
+
+    /// <summary>Ours and OpenSSL encrypt alike; each decrypts the other's ciphertext (ours in place).</summary>
+    private static void AssertMatchesOpenSsl(XtsImplementation tier, byte[] key, byte[] plain, ulong first, int sectorSize, string where)
+    {
+        var ours = new byte[plain.Length];
+        var theirs = new byte[plain.Length];
+        using var xts = new XtsAes(key, tier);
+        using var openSsl = new OpenSslXts(key);
+        xts.EncryptSectors(plain, ours, first, sectorSize);
+        openSsl.EncryptSectors(plain, theirs, first, sectorSize);
+        Assert.That(ours.AsSpan().SequenceEqual(theirs), Is.True, where);
+        xts.DecryptSectors(theirs, theirs, first, sectorSize);
+        Assert.That(theirs.AsSpan().SequenceEqual(plain), Is.True, where + " (decrypt)");
+        openSsl.DecryptSectors(ours, ours, first, sectorSize);
+        Assert.That(ours.AsSpan().SequenceEqual(plain), Is.True, where + " (OpenSSL decrypt)");
     }
 
     [TestCaseSource(typeof(XtsTiers), nameof(XtsTiers.Supported))]

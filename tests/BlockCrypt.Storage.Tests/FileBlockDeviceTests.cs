@@ -3,7 +3,7 @@ using NUnit.Framework;
 
 namespace BlockCrypt.Storage.Tests;
 
-public class FileBlockDeviceTests
+public partial class FileBlockDeviceTests
 {
     private string _path = "";
 

@@ -4,23 +4,8 @@ using NUnit.Framework;
 namespace BlockCrypt.Storage.Tests;
 
 /// <summary>Zero-copy reads of cached ranges (FileBlockDevice.Mapping.cs); the mapping is Linux-only.</summary>
-[TestFixture]
-public unsafe class FileBlockDeviceMappingTests
+public unsafe partial class FileBlockDeviceTests
 {
-    private string _path = "";
-
-    [SetUp]
-    public void SetUp() => _path = Path.Combine(Path.GetTempPath(), $"bc-fbdmap-{Guid.NewGuid():N}.img");
-
-    [TearDown]
-    public void TearDown() => File.Delete(_path);
-
-    private void CreateFile(long length)
-    {
-        using var fs = new FileStream(_path, FileMode.CreateNew);
-        fs.SetLength(length);
-    }
-
     [Test]
     public void TryGetResident_WrittenRange_ShowsTheSameBytesAsReadAndLaterWrites()
     {
