@@ -56,6 +56,24 @@ public class XtsAesArgumentTests
     }
 
     [Test]
+    public void IsSupported_Vaes_OnExactlyTheCpusAndRuntimesThatHaveIt()
+    {
+        // The tier is on wherever the CPU has VAES and the runtime AVX2 + VPCLMULQDQ (Linux x86-64), unless its
+        // start-up self-test against the AES-NI kernels failed: then this test fails, so a broken kernel cannot
+        // silently drop the tier (and with it the VAES cases of every tier test).
+        bool expected = OperatingSystem.IsLinux()
+            && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64
+            && System.Runtime.Intrinsics.X86.Aes.IsSupported && System.Runtime.Intrinsics.X86.Avx2.IsSupported
+            && System.Runtime.Intrinsics.X86.Pclmulqdq.V256.IsSupported
+            && (System.Runtime.Intrinsics.X86.X86Base.CpuId(7, 0).Ecx & (1 << 9)) != 0;
+        Assert.That(XtsAes.IsSupported(XtsImplementation.Vaes), Is.EqualTo(expected));
+        if (expected)
+        {
+            Assert.That(XtsAes.BestImplementation, Is.EqualTo(XtsImplementation.Vaes));
+        }
+    }
+
+    [Test]
     public void Constructor_Auto_PicksBestTierAndReportsKeySize()
     {
         using var xts = new XtsAes(Key64);
