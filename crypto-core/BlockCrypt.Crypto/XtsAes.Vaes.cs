@@ -9,8 +9,9 @@ namespace BlockCrypt.Crypto;
 
 /// <summary>
 /// VAES tier (x86-64 Linux, CPUs with VAES + VPCLMULQDQ + AVX2, e.g. AMD Zen 3+, Intel Ice Lake+): two blocks per YMM
-/// register, sixteen in flight. Each unit's first sixteen tweaks are computed here; the AES rounds and later tweaks (each YMM pair times α^16: a lane byte-shift and one carry-less multiply) run in
-/// the generated kernels of <c>XtsAes.Vaes.Kernels.cs</c>. Units whose size is not a multiple of 256 bytes (16 blocks)
+/// register, sixteen in flight. Each unit's first sixteen tweaks are computed here; the AES rounds and later tweaks
+/// (each YMM pair times α^16: a lane byte-shift and one carry-less multiply) run in the generated kernels of
+/// <c>XtsAes.Vaes.Kernels.cs</c>. Units whose size is not a multiple of 256 bytes (16 blocks)
 /// go to the AES-NI kernels; so do the single blocks of ciphertext stealing.
 /// </summary>
 public sealed unsafe partial class XtsAes
@@ -49,59 +50,41 @@ public sealed unsafe partial class XtsAes
     /// </summary>
     private static bool VaesSelfTest()
     {
-        KeyMaterial* m = (KeyMaterial*)NativeMemory.AlignedAlloc((nuint)sizeof(KeyMaterial), 64);
-        byte* buffers = (byte*)NativeMemory.Alloc(3 * 1024);
-        try
+        using var material = new KeyMaterialHandle(); // zeroed again and freed on dispose
+        var m = (KeyMaterial*)material.DangerousGetHandle();
+        Span<byte> plain = stackalloc byte[1024];
+        Span<byte> viaAesNi = stackalloc byte[1024];
+        Span<byte> viaVaes = stackalloc byte[1024];
+        Span<byte> keys = stackalloc byte[64];
+        for (int i = 0; i < plain.Length; i++)
         {
-            byte* plain = buffers;
-            byte* viaAesNi = buffers + 1024;
-            byte* viaVaes = buffers + 2048;
-            for (int i = 0; i < 1024; i++)
-            {
-                plain[i] = (byte)((i * 29) + 7);
-            }
+            plain[i] = (byte)((i * 29) + 7);
+        }
 
-            bool ok = true;
-            Span<byte> keys = stackalloc byte[64];
-            foreach (int half in (ReadOnlySpan<int>)[32, 16])
+        bool ok = true;
+        fixed (byte* source = plain, aesNi = viaAesNi, vaes = viaVaes)
+        {
+            foreach (int keySize in (ReadOnlySpan<int>)[64, 32])
             {
-                Span<byte> key = keys[..(2 * half)];
+                Span<byte> key = keys[..keySize];
                 for (int i = 0; i < key.Length; i++)
                 {
-                    key[i] = (byte)((i * 73) + half);
+                    key[i] = (byte)((i * 73) + (keySize / 2));
                 }
 
-                NativeMemory.Clear(m, (nuint)sizeof(KeyMaterial));
-                ExpandKey(key[..half], m->DataEnc, m->DataDec);
-                ExpandKey(key[half..], m->TweakEnc, null);
-                int rounds = half == 16 ? 10 : 14;
-                VaesPrepareTables(m, rounds);
+                ExpandHardwareKeys(m, key, vaesTables: true);
+                int rounds = keySize == 32 ? 10 : 14;
                 UInt128 unit = ulong.MaxValue; // the second unit carries into the tweak's high half
                 foreach (bool encrypt in (ReadOnlySpan<bool>)[true, false])
                 {
-                    if (rounds == 14)
-                    {
-                        X86Process<Aes256Rounds>(encrypt, m, plain, viaAesNi, 512, 2, unit);
-                        VaesProcess<Aes256Rounds>(encrypt, m, plain, viaVaes, 512, 2, unit);
-                    }
-                    else
-                    {
-                        X86Process<Aes128Rounds>(encrypt, m, plain, viaAesNi, 512, 2, unit);
-                        VaesProcess<Aes128Rounds>(encrypt, m, plain, viaVaes, 512, 2, unit);
-                    }
-
-                    ok &= new ReadOnlySpan<byte>(viaAesNi, 1024).SequenceEqual(new ReadOnlySpan<byte>(viaVaes, 1024));
+                    X86TierProcess(vaes: false, rounds, encrypt, m, source, aesNi, 512, 2, unit);
+                    X86TierProcess(vaes: true, rounds, encrypt, m, source, vaes, 512, 2, unit);
+                    ok &= viaAesNi.SequenceEqual(viaVaes);
                 }
             }
+        }
 
-            return ok;
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(new Span<byte>(m, sizeof(KeyMaterial)));
-            NativeMemory.AlignedFree(m);
-            NativeMemory.Free(buffers);
-        }
+        return ok;
     }
 
     /// <summary>Fills the broadcast round-key tables the kernels read (see the kernels' contract).</summary>

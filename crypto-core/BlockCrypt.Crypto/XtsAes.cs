@@ -89,12 +89,7 @@ public sealed unsafe partial class XtsAes : IDisposable
             }
             else
             {
-                ExpandKey(key[..half], _material->DataEnc, _material->DataDec);
-                ExpandKey(key[half..], _material->TweakEnc, null);
-                if (_implementation == XtsImplementation.Vaes)
-                {
-                    VaesPrepareTables(_material, _rounds);
-                }
+                ExpandHardwareKeys(_material, key, vaesTables: _implementation == XtsImplementation.Vaes);
             }
         }
         catch
@@ -182,27 +177,8 @@ public sealed unsafe partial class XtsAes : IDisposable
 
         switch (_implementation)
         {
-            case XtsImplementation.Vaes:
-                if (_rounds == 14)
-                {
-                    VaesProcess<Aes256Rounds>(encrypt, m, src, dst, unitSize, count, firstUnit);
-                }
-                else
-                {
-                    VaesProcess<Aes128Rounds>(encrypt, m, src, dst, unitSize, count, firstUnit);
-                }
-
-                break;
-            case XtsImplementation.AesNi:
-                if (_rounds == 14)
-                {
-                    X86Process<Aes256Rounds>(encrypt, m, src, dst, unitSize, count, firstUnit);
-                }
-                else
-                {
-                    X86Process<Aes128Rounds>(encrypt, m, src, dst, unitSize, count, firstUnit);
-                }
-
+            case XtsImplementation.Vaes or XtsImplementation.AesNi:
+                X86TierProcess(_implementation == XtsImplementation.Vaes, _rounds, encrypt, m, src, dst, unitSize, count, firstUnit);
                 break;
             case XtsImplementation.Arm:
                 ArmProcess(encrypt, m, _rounds, src, dst, unitSize, count, firstUnit);
@@ -210,6 +186,46 @@ public sealed unsafe partial class XtsAes : IDisposable
             default:
                 _portable!.Process(encrypt, src, dst, unitSize, count, firstUnit);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Key1's encryption and decryption schedules and Key2's encryption schedule for the x86/ARM tiers, plus the VAES
+    /// broadcast tables when <paramref name="vaesTables"/>. <paramref name="key"/> is the whole 32- or 64-byte XTS key.
+    /// </summary>
+    private static void ExpandHardwareKeys(KeyMaterial* m, ReadOnlySpan<byte> key, bool vaesTables)
+    {
+        int half = key.Length / 2;
+        ExpandKey(key[..half], m->DataEnc, m->DataDec);
+        ExpandKey(key[half..], m->TweakEnc, null);
+        if (vaesTables)
+        {
+            VaesPrepareTables(m, half == 16 ? 10 : 14);
+        }
+    }
+
+    /// <summary>The AES-NI or VAES kernels, specialised on the key length.</summary>
+    private static void X86TierProcess(
+        bool vaes, int rounds, bool encrypt, KeyMaterial* m, byte* src, byte* dst, int unitSize, int count, UInt128 firstUnit)
+    {
+        if (rounds == 14)
+        {
+            if (vaes)
+            {
+                VaesProcess<Aes256Rounds>(encrypt, m, src, dst, unitSize, count, firstUnit);
+            }
+            else
+            {
+                X86Process<Aes256Rounds>(encrypt, m, src, dst, unitSize, count, firstUnit);
+            }
+        }
+        else if (vaes)
+        {
+            VaesProcess<Aes128Rounds>(encrypt, m, src, dst, unitSize, count, firstUnit);
+        }
+        else
+        {
+            X86Process<Aes128Rounds>(encrypt, m, src, dst, unitSize, count, firstUnit);
         }
     }
 
