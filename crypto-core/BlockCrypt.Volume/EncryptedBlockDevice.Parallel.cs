@@ -59,7 +59,7 @@ public sealed unsafe partial class EncryptedBlockDevice
             int count = Math.Min(sectorsPerChunk, sectors - start);
             var span = new Span<byte>(buffer + (long)start * device.SectorSize, count * device.SectorSize);
             long sector = firstSector + start;
-            device.ReadDecrypt(sector, span);
+            device.ReadThenDecrypt(sector, span);
         }
     }
 }

@@ -7,8 +7,9 @@ namespace BlockCrypt.Volume;
 /// The decrypted view of a volume's data area: sector <c>n</c> of this device is sector <c>n</c> of the data area,
 /// encrypted with XTS-AES whose tweak is <c>n</c> (IEEE 1619 data unit number; dm-crypt <c>plain64</c> with the data area
 /// as origin). Reads decrypt into the caller's buffer, straight from the backing device's page cache when the
-/// ciphertext is there; writes encrypt into this device's own scratch buffers, at most 1 MiB at a time. A large request that is the only one in progress is split across cores; when several run at
-/// once (a multithreaded mount), each stays on its own thread, which keeps every core busy without fork-join overhead.
+/// ciphertext is there; writes encrypt into this device's own scratch buffers, at most 1 MiB at a time. A large request
+/// that is the only one in progress and must be read from the backing device is split across cores; when several run
+/// at once (a multithreaded mount), each stays on its own thread, which keeps every core busy without fork-join overhead.
 /// </summary>
 /// <remarks>Thread-safe like <see cref="IBlockDevice"/>: concurrent I/O on disjoint ranges. XTS gives confidentiality, not integrity.</remarks>
 public sealed partial class EncryptedBlockDevice : IBlockDevice
@@ -84,7 +85,7 @@ public sealed partial class EncryptedBlockDevice : IBlockDevice
                 ReadParallel(firstSector, destination);
                 return;
             }
-            ReadDecrypt(firstSector, destination);
+            ReadThenDecrypt(firstSector, destination);
         }
         finally { Interlocked.Decrement(ref _active); }
     }
@@ -102,12 +103,10 @@ public sealed partial class EncryptedBlockDevice : IBlockDevice
         return true;
     }
 
-    /// <summary>Reads and decrypts sectors into <paramref name="destination"/>: from memory when resident, else read then decrypt in place.</summary>
-    private void ReadDecrypt(long firstSector, Span<byte> destination)
+    /// <summary>Reads sectors from the backing device into <paramref name="destination"/>, then decrypts them there.</summary>
+    private void ReadThenDecrypt(long firstSector, Span<byte> destination)
     {
-        if (TryReadResident(firstSector, destination)) return;
-        long backingSector = _backingFirst + firstSector * _ratio;
-        _backing.Read(backingSector, destination);
+        _backing.Read(_backingFirst + firstSector * _ratio, destination);
         // In place: XtsAes accepts source == destination (same memory, no partial overlap).
         _xts.DecryptSectors(destination, destination, (ulong)firstSector, SectorSize);
     }
