@@ -91,16 +91,9 @@ public sealed unsafe partial class FileBlockDevice : IResidentReadable
 
             try
             {
-                if (!IsLocalFileSystem())
-                {
-                    Volatile.Write(ref _mapState, 1);
-                    return;
-                }
-
-                long fileLength = RandomAccess.GetLength(_handle);
                 long page = Environment.SystemPageSize;
                 long mapStart = _baseOffset / page * page;
-                long mapEnd = Math.Min(fileLength, _baseOffset + (SectorCount * SectorSize));
+                long mapEnd = IsLocalFileSystem() ? Math.Min(RandomAccess.GetLength(_handle), _baseOffset + (SectorCount * SectorSize)) : 0;
                 if (mapEnd > _baseOffset)
                 {
                     void* m = Mmap(null, (nuint)(mapEnd - mapStart), ProtRead, MapShared, (int)_handle.DangerousGetHandle(), mapStart);
